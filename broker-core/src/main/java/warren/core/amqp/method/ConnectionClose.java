@@ -4,6 +4,8 @@ import warren.core.amqp.Method;
 
 /**
  * {@code connection.close} (10/50), AMQP 0-9-1 as extended by RabbitMQ.
+ * The spec's class-id and method-id fields (the failing method) are named failingClassId and failingMethodId,
+ * because {@link Method#classId()} and {@link Method#methodId()} identify this method itself.
  * Null strings and tables given to the constructor become empty ones.
  *
  * @param replyCode reply-code (short)
