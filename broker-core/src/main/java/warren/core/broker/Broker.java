@@ -57,6 +57,8 @@ public final class Broker implements AutoCloseable {
     private final Supplier<Executor> queueExecutors;
     private final ExecutorService ownPool;
     private final BrokerAdmin admin = new LocalAdmin(this);
+    private final Map<String, java.util.function.Consumer<warren.core.message.Message>> replyTargets =
+            new ConcurrentHashMap<>();
 
     public Broker(BrokerSettings settings) {
         this(settings, null);
@@ -115,6 +117,16 @@ public final class Broker implements AutoCloseable {
 
     ScheduledExecutorService timer() {
         return timer;
+    }
+
+    /** Runs {@code task} once after a delay on the broker's timer thread. */
+    public java.util.concurrent.ScheduledFuture<?> timerSchedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+        return timer.schedule(task, delay, unit);
+    }
+
+    /** Direct reply-to: channels that consume amq.rabbitmq.reply-to, by their routing token. */
+    public Map<String, java.util.function.Consumer<warren.core.message.Message>> replyTargets() {
+        return replyTargets;
     }
 
     Executor nextQueueExecutor() {
