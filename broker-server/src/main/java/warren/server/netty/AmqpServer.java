@@ -1,26 +1,117 @@
 package warren.server.netty;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import warren.core.broker.Broker;
 
-/** The AMQP 0-9-1 listener: a Netty ServerBootstrap bridging sockets to core sessions. */
+/**
+ * The AMQP 0-9-1 listener: a Netty ServerBootstrap bridging sockets to core sessions.
+ *
+ * <p>The daemon creates {@link EventLoops} first, builds the broker with
+ * {@link EventLoops#queueExecutors()}, then passes both here; the 3-argument constructor creates
+ * (and on {@link #close()} shuts down) loops of its own.
+ */
 public final class AmqpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+    static final int LOW_WATER_MARK = 256 * 1024;
+    static final int HIGH_WATER_MARK = 1024 * 1024;
+
     private final Broker broker;
     private final String host;
     private final int port;
+    private final EventLoops loops;
+    private final boolean ownsLoops;
+    private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+    private volatile Channel serverChannel;
+    private volatile boolean closed;
 
     public AmqpServer(Broker broker, String host, int port) {
+        this(broker, host, port, EventLoops.create(), true);
+    }
+
+    /** Uses (and does not close) {@code loops}, the ones the broker's queues run on. */
+    public AmqpServer(Broker broker, String host, int port, EventLoops loops) {
+        this(broker, host, port, loops, false);
+    }
+
+    private AmqpServer(Broker broker, String host, int port, EventLoops loops, boolean ownsLoops) {
         this.broker = broker;
         this.host = host;
         this.port = port;
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
+    }
+
+    /** Serial executors for queues: the worker event loops, round-robin. */
+    public Supplier<Executor> queueExecutors() {
+        return loops.queueExecutors();
+    }
+
+    public EventLoops eventLoops() {
+        return loops;
     }
 
     /** Binds and returns the bound address (port 0 picks a free port). */
     public InetSocketAddress start() throws InterruptedException {
-        throw new UnsupportedOperationException("not yet");
+        if (closed) {
+            throw new IllegalStateException("server closed");
+        }
+        if (serverChannel != null) {
+            throw new IllegalStateException("server already started");
+        }
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loops.boss(), loops.workers())
+                .channel(loops.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(LOW_WATER_MARK, HIGH_WATER_MARK))
+                .childHandler(new AmqpChannelInitializer(broker, connections));
+        InetSocketAddress bindTo = host == null || host.isEmpty() ? new InetSocketAddress(port)
+                : new InetSocketAddress(host, port);
+        Channel ch = b.bind(bindTo).sync().channel();
+        serverChannel = ch;
+        InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+        LOG.info("started TCP listener on {}:{} ({})", bound.getAddress().getHostAddress(), bound.getPort(),
+                loops.isEpoll() ? "epoll" : "nio");
+        return bound;
     }
 
+    /** Stops listening, closes every open connection, and shuts down the loops if it created them. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Channel ch = serverChannel;
+            if (ch != null) {
+                ch.close().await(5, TimeUnit.SECONDS);
+            }
+            connections.close().await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (ownsLoops) {
+                loops.close();
+            }
+        }
     }
 }
