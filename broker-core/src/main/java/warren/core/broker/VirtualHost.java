@@ -196,7 +196,7 @@ public final class VirtualHost implements QueueHost {
             checkExclusive(existing, owner);
             return existing;
         }
-        if (queueName.startsWith("amq.") && existing == null) {
+        if (queueName.startsWith("amq.") && existing == null && !queueName.startsWith("amq.gen-")) {
             throw new ChannelException(ReplyCode.ACCESS_REFUSED, "queue name '" + queueName
                     + "' contains reserved prefix 'amq.*'");
         }
