@@ -180,6 +180,33 @@ public final class ConfigLoader {
                 + " (docs/configuration.md lists every key)");
     }
 
+    /**
+     * The log file a node would use with default settings, derived from the environment only;
+     * used to log a configuration error somewhere an operator will look.
+     */
+    public static Path defaultLogFile(Map<String, String> env, Path home) {
+        String node;
+        try {
+            node = SettingsMapper.nodeName(env);
+        } catch (ConfigError e) {
+            node = "warren";
+        }
+        String base = env.get("WARREN_LOG_BASE");
+        Path dir = base != null && !base.isBlank() ? Path.of(base)
+                : (home != null ? home : Path.of("").toAbsolutePath()).resolve("var/log/warren");
+        return dir.resolve(node + ".log");
+    }
+
+    /** The cookie file the environment names ({@code WARREN_COOKIE_FILE}, else {@code $HOME/.warren.cookie}). */
+    public static Path cookieFile(Map<String, String> env) {
+        return SettingsMapper.cookiePath(env);
+    }
+
+    /** The node registry directory ({@code WARREN_RUN_DIR}, else {@code <tmpdir>/warren-nodes}). */
+    public static Path runDir(Map<String, String> env) {
+        return SettingsMapper.runDir(env);
+    }
+
     /** Names of the keys set to true in a named family such as {@code loopback_users.NAME}. */
     static Set<String> enabled(Object family) {
         Set<String> out = new LinkedHashSet<>();
