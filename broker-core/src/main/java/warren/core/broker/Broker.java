@@ -1,14 +1,106 @@
 package warren.core.broker;
 
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import warren.core.amqp.ChannelException;
+import warren.core.amqp.ReplyCode;
+import warren.core.queue.SerialExecutor;
+import warren.core.security.AccessKind;
+import warren.core.security.PasswordHash;
+import warren.core.security.Permission;
+import warren.core.security.User;
+
 /**
- * One node's broker: vhosts, users, exchanges, queues and the stores under them.
+ * One node's broker: vhosts, users and permissions, the memory alarm, the open connections.
  * Thread-safe; created once by the daemon and shared by every connection.
  */
 public final class Broker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    /** What the broker knows of an open connection, for list_connections / list_consumers. */
+    public interface ConnectionView {
+        Map<String, Object> info();
+
+        List<Map<String, Object>> consumers();
+
+        /** Server-initiated close (e.g. the vhost was deleted or the user removed). */
+        void forceClose(String reason);
+
+        String vhost();
+
+        String user();
+    }
+
     private final BrokerSettings settings;
+    private final long startedAt = System.currentTimeMillis();
+    private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, User> users = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Permission> permissions = new ConcurrentHashMap<>(); // vhost + \0 + user
+    private final Set<ConnectionView> connections = ConcurrentHashMap.newKeySet();
+    private final MemoryMonitor memory;
+    private final ScheduledExecutorService timer;
+    private final Supplier<Executor> queueExecutors;
+    private final ExecutorService ownPool;
+    private final BrokerAdmin admin = new LocalAdmin(this);
+    private final Map<String, java.util.function.Consumer<warren.core.message.Message>> replyTargets =
+            new ConcurrentHashMap<>();
 
     public Broker(BrokerSettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * @param queueExecutors supplies one serial executor per new queue (the daemon passes its I/O
+     *                       event loops); null makes the broker use its own small pool
+     */
+    public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors) {
         this.settings = settings;
+        this.memory = new MemoryMonitor(settings.memoryHighWatermarkRelative(), Runtime.getRuntime().maxMemory());
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemonThread(r, "warren-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+        if (queueExecutors == null) {
+            AtomicInteger n = new AtomicInteger();
+            this.ownPool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    r -> daemonThread(r, "warren-queue-" + n.incrementAndGet()));
+            this.queueExecutors = () -> new SerialExecutor(ownPool);
+        } else {
+            this.ownPool = null;
+            this.queueExecutors = queueExecutors;
+        }
+        memory.addListener(on -> LOG.warn(on
+                ? "memory alarm set: queued message bytes {} above the high watermark {}; publishers are blocked"
+                : "memory alarm cleared: queued message bytes {} below the high watermark {}",
+                memory.usedBytes(), memory.limitBytes()));
+        bootDefaults();
+    }
+
+    private static Thread daemonThread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void bootDefaults() {
+        vhosts.put(settings.defaultVhost(), new VirtualHost(settings.defaultVhost(), this));
+        users.put(settings.defaultUser(), new User(settings.defaultUser(), PasswordHash.hash(settings.defaultPass()),
+                settings.defaultUserTags()));
+        putPermission(new Permission(settings.defaultUser(), settings.defaultVhost(), ".*", ".*", ".*"));
     }
 
     public BrokerSettings settings() {
@@ -16,10 +108,132 @@ public final class Broker implements AutoCloseable {
     }
 
     public BrokerAdmin admin() {
-        throw new UnsupportedOperationException("not yet");
+        return admin;
+    }
+
+    public MemoryMonitor memory() {
+        return memory;
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** Runs {@code task} once after a delay on the broker's timer thread. */
+    public java.util.concurrent.ScheduledFuture<?> timerSchedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+        return timer.schedule(task, delay, unit);
+    }
+
+    /** Direct reply-to: channels that consume amq.rabbitmq.reply-to, by their routing token. */
+    public Map<String, java.util.function.Consumer<warren.core.message.Message>> replyTargets() {
+        return replyTargets;
+    }
+
+    Executor nextQueueExecutor() {
+        return queueExecutors.get();
+    }
+
+    public long startedAtMillis() {
+        return startedAt;
+    }
+
+    // ------------------------------------------------------------------ access
+
+    public VirtualHost vhost(String name) {
+        return vhosts.get(name);
+    }
+
+    Map<String, VirtualHost> vhostMap() {
+        return vhosts;
+    }
+
+    Map<String, User> userMap() {
+        return users;
+    }
+
+    Map<String, Permission> permissionMap() {
+        return permissions;
+    }
+
+    static String permissionKey(String vhost, String user) {
+        return vhost + '\0' + user;
+    }
+
+    void putPermission(Permission p) {
+        permissions.put(permissionKey(p.vhost(), p.user()), p);
+    }
+
+    /** Checks a user's password; null if unknown user or wrong password. */
+    public User authenticate(String username, String password) {
+        User u = users.get(username);
+        return u != null && u.checkPassword(password) ? u : null;
+    }
+
+    public boolean isLoopbackOnly(String username) {
+        return settings.loopbackUsers().contains(username);
+    }
+
+    public boolean hasAnyPermission(String vhost, String user) {
+        return permissions.containsKey(permissionKey(vhost, user));
+    }
+
+    /** 403 ACCESS_REFUSED unless {@code user} may do {@code kind} on {@code resource} in {@code vhost}. */
+    public void checkAccess(String vhost, String user, AccessKind kind, String resourceKind, String resource) {
+        Permission p = permissions.get(permissionKey(vhost, user));
+        String name = resource.isEmpty() && resourceKind.equals("exchange") ? "amq.default" : resource;
+        if (p == null || !p.allows(kind, name)) {
+            throw new ChannelException(ReplyCode.ACCESS_REFUSED, "access to " + resourceKind + " '" + name
+                    + "' in vhost '" + vhost + "' refused for user '" + user + "'");
+        }
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    public void register(ConnectionView c) {
+        connections.add(c);
+    }
+
+    public void unregister(ConnectionView c) {
+        connections.remove(c);
+    }
+
+    Set<ConnectionView> connections() {
+        return connections;
+    }
+
+    List<Map<String, Object>> connectionRows() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ConnectionView c : connections) {
+            rows.add(c.info());
+        }
+        return rows;
+    }
+
+    Map<String, Object> statusMap() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("node", settings.nodeName());
+        s.put("product_name", "Warren");
+        s.put("product_version", BrokerSettings.VERSION);
+        s.put("java_version", System.getProperty("java.version"));
+        s.put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000);
+        s.put("pid", ProcessHandle.current().pid());
+        Runtime rt = Runtime.getRuntime();
+        s.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
+        s.put("heap_max_bytes", rt.maxMemory());
+        s.put("queued_message_bytes", memory.usedBytes());
+        s.put("vm_memory_high_watermark_bytes", memory.limitBytes());
+        s.put("alarms", memory.inAlarm() ? List.of("memory") : List.of());
+        s.put("connections", connections.size());
+        s.put("vhosts", new ArrayList<>(new LinkedHashSet<>(vhosts.keySet())));
+        s.put("processors", ManagementFactory.getOperatingSystemMXBean().getAvailableProcessors());
+        return s;
     }
 
     @Override
     public void close() {
+        timer.shutdownNow();
+        if (ownPool != null) {
+            ownPool.shutdownNow();
+        }
     }
 }

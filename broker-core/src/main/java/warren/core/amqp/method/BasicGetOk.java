@@ -1,0 +1,48 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code basic.get-ok} (60/71), AMQP 0-9-1 as extended by RabbitMQ.
+ * Null strings and tables given to the constructor become empty ones.
+ *
+ * @param deliveryTag delivery-tag (long long)
+ * @param redelivered redelivered (bit)
+ * @param exchange exchange (short string)
+ * @param routingKey routing-key (short string)
+ * @param messageCount message-count (long (unsigned 32-bit, carried in an int))
+ */
+public record BasicGetOk(
+        long deliveryTag,
+        boolean redelivered,
+        String exchange,
+        String routingKey,
+        int messageCount) implements Method {
+    public static final int CLASS_ID = 60;
+    public static final int METHOD_ID = 71;
+
+    public BasicGetOk {
+        exchange = exchange == null ? "" : exchange;
+        routingKey = routingKey == null ? "" : routingKey;
+    }
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public boolean hasContent() {
+        return true;
+    }
+
+    @Override
+    public String name() {
+        return "basic.get-ok";
+    }
+}

@@ -1,0 +1,30 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code basic.nack} (60/120), AMQP 0-9-1 as extended by RabbitMQ.
+ *
+ * @param deliveryTag delivery-tag (long long)
+ * @param multiple multiple (bit)
+ * @param requeue requeue (bit)
+ */
+public record BasicNack(long deliveryTag, boolean multiple, boolean requeue) implements Method {
+    public static final int CLASS_ID = 60;
+    public static final int METHOD_ID = 120;
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public String name() {
+        return "basic.nack";
+    }
+}

@@ -1,0 +1,28 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code channel.flow-ok} (20/21), AMQP 0-9-1 as extended by RabbitMQ.
+ *
+ * @param active active (bit)
+ */
+public record ChannelFlowOk(boolean active) implements Method {
+    public static final int CLASS_ID = 20;
+    public static final int METHOD_ID = 21;
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public String name() {
+        return "channel.flow-ok";
+    }
+}

@@ -1,0 +1,28 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code confirm.select} (85/10), AMQP 0-9-1 as extended by RabbitMQ.
+ *
+ * @param noWait no-wait (bit)
+ */
+public record ConfirmSelect(boolean noWait) implements Method {
+    public static final int CLASS_ID = 85;
+    public static final int METHOD_ID = 10;
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public String name() {
+        return "confirm.select";
+    }
+}

@@ -1,0 +1,27 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code connection.open-ok} (10/41), AMQP 0-9-1 as extended by RabbitMQ.
+ * Reserved fields are not components: they are written as zero/empty and skipped when read.
+ */
+public record ConnectionOpenOk() implements Method {
+    public static final int CLASS_ID = 10;
+    public static final int METHOD_ID = 41;
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public String name() {
+        return "connection.open-ok";
+    }
+}

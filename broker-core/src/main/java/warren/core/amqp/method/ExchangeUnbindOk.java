@@ -1,0 +1,26 @@
+package warren.core.amqp.method;
+
+import warren.core.amqp.Method;
+
+/**
+ * {@code exchange.unbind-ok} (40/51), AMQP 0-9-1 as extended by RabbitMQ.
+ */
+public record ExchangeUnbindOk() implements Method {
+    public static final int CLASS_ID = 40;
+    public static final int METHOD_ID = 51;
+
+    @Override
+    public int classId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public int methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public String name() {
+        return "exchange.unbind-ok";
+    }
+}

@@ -1,0 +1,73 @@
+package warren.core.message;
+
+import warren.core.amqp.BasicProperties;
+import warren.core.amqp.ContentHeader;
+
+/**
+ * A published message: immutable once routed. Properties travel as their raw encoded bytes so
+ * that forwarding needs no re-encoding; the decoded form is kept alongside for routing decisions.
+ * One instance is shared by every queue the message is routed to.
+ */
+public final class Message {
+    private final String exchange;
+    private final String routingKey;
+    private final BasicProperties properties;
+    private final byte[] rawProperties;
+    private final byte[] body;
+    private final long publishedAtMillis;
+
+    public Message(String exchange, String routingKey, BasicProperties properties, byte[] rawProperties,
+                   byte[] body, long publishedAtMillis) {
+        this.exchange = exchange;
+        this.routingKey = routingKey;
+        this.properties = properties;
+        this.rawProperties = rawProperties;
+        this.body = body;
+        this.publishedAtMillis = publishedAtMillis;
+    }
+
+    /** A copy with new properties (dead-lettering, x-death), re-encoding them. */
+    public Message withProperties(String newExchange, String newRoutingKey, BasicProperties newProperties) {
+        return new Message(newExchange, newRoutingKey, newProperties, ContentHeader.encodeProperties(newProperties),
+                body, System.currentTimeMillis());
+    }
+
+    public String exchange() {
+        return exchange;
+    }
+
+    public String routingKey() {
+        return routingKey;
+    }
+
+    public BasicProperties properties() {
+        return properties;
+    }
+
+    public byte[] rawProperties() {
+        return rawProperties;
+    }
+
+    public byte[] body() {
+        return body;
+    }
+
+    public long publishedAtMillis() {
+        return publishedAtMillis;
+    }
+
+    public boolean isPersistent() {
+        Integer mode = properties.deliveryMode();
+        return mode != null && mode == 2;
+    }
+
+    public int priority() {
+        Integer p = properties.priority();
+        return p == null ? 0 : p;
+    }
+
+    /** Bytes counted against length limits and the memory watermark. */
+    public long bodySize() {
+        return body.length;
+    }
+}

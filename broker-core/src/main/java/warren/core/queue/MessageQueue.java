@@ -1,0 +1,557 @@
+package warren.core.queue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import warren.core.amqp.ChannelException;
+import warren.core.amqp.ReplyCode;
+import warren.core.message.Message;
+
+/**
+ * One queue. Its state is touched only by tasks run on its serial executor, so no locks: every
+ * public operation posts a task and, where the caller needs an answer, returns a future.
+ */
+public final class MessageQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageQueue.class);
+
+    /** Answer of basic.get: the entry (null when empty) and the ready count left behind. */
+    public record GetResult(QueueEntry entry, int remaining) {
+    }
+
+    /** Ready/unacked/consumer counts at one moment. */
+    public record Counts(int ready, int unacked, int consumers) {
+    }
+
+    private final String vhost;
+    private final String name;
+    private final boolean durable;
+    private final boolean exclusive;
+    private final boolean autoDelete;
+    private final Object exclusiveOwner;
+    private final QueueArguments arguments;
+    private final Executor executor;
+    private final QueueHost host;
+
+    // --- state owned by the executor ---
+    private final ReadyList ready;
+    private final List<ConsumerSlot> consumers = new ArrayList<>();
+    private long nextSeq;
+    private int unacked;
+    private int roundRobin;
+    private boolean hadConsumer;
+    private boolean deleted;
+    private long lastUsedMillis = System.currentTimeMillis();
+    private long expiryCheckAt = Long.MAX_VALUE;
+    private volatile Counts snapshot = new Counts(0, 0, 0);
+
+    private static final class ConsumerSlot {
+        final QueueConsumer consumer;
+        final boolean exclusive;
+        boolean active = true;
+
+        ConsumerSlot(QueueConsumer consumer, boolean exclusive) {
+            this.consumer = consumer;
+            this.exclusive = exclusive;
+        }
+    }
+
+    public MessageQueue(String vhost, String name, boolean durable, boolean exclusive, boolean autoDelete,
+                        Object exclusiveOwner, QueueArguments arguments, Executor executor, QueueHost host) {
+        this.vhost = vhost;
+        this.name = name;
+        this.durable = durable;
+        this.exclusive = exclusive;
+        this.autoDelete = autoDelete;
+        this.exclusiveOwner = exclusiveOwner;
+        this.arguments = arguments;
+        this.executor = executor;
+        this.host = host;
+        this.ready = new ReadyList(arguments.maxPriority);
+        if (arguments.expires > 0) {
+            executor.execute(this::scheduleUnusedCheck);
+        }
+    }
+
+    public String vhost() {
+        return vhost;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean durable() {
+        return durable;
+    }
+
+    public boolean exclusive() {
+        return exclusive;
+    }
+
+    public boolean autoDelete() {
+        return autoDelete;
+    }
+
+    public Object exclusiveOwner() {
+        return exclusiveOwner;
+    }
+
+    public QueueArguments arguments() {
+        return arguments;
+    }
+
+    /** Counts as of the last task this queue ran; for listings, not for protocol answers. */
+    public Counts snapshot() {
+        return snapshot;
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /**
+     * Enqueues a routed message. {@code accepted} (may be null) is told on the queue's thread whether
+     * the queue took it (false only for x-overflow=reject-publish at the limit).
+     */
+    public void publish(Message message, Consumer<Boolean> accepted) {
+        executor.execute(() -> {
+            boolean ok = enqueue(message);
+            if (accepted != null) {
+                accepted.accept(ok);
+            }
+            dispatch();
+            updateSnapshot();
+        });
+    }
+
+    public CompletableFuture<Void> addConsumer(QueueConsumer consumer, boolean exclusiveConsumer) {
+        return call(() -> {
+            checkNotDeleted();
+            if (!consumers.isEmpty() && (exclusiveConsumer || consumers.get(0).exclusive)) {
+                throw new ChannelException(ReplyCode.ACCESS_REFUSED, "queue '" + name + "' in vhost '" + vhost
+                        + "' in exclusive use");
+            }
+            ConsumerSlot slot = new ConsumerSlot(consumer, exclusiveConsumer);
+            int at = 0;
+            while (at < consumers.size() && consumers.get(at).consumer.priority() >= consumer.priority()) {
+                at++;
+            }
+            consumers.add(at, slot);
+            hadConsumer = true;
+            touch();
+            if (arguments.singleActiveConsumer) {
+                slot.active = consumers.size() == 1;
+            }
+            return null;
+        }).thenApply(v -> {
+            executor.execute(this::dispatch);
+            return null;
+        });
+    }
+
+    /** basic.cancel (or channel close): the consumer stops getting deliveries. */
+    public CompletableFuture<Void> removeConsumer(QueueConsumer consumer) {
+        return call(() -> {
+            removeSlot(consumer);
+            return null;
+        });
+    }
+
+    private void removeSlot(QueueConsumer consumer) {
+        for (int i = 0; i < consumers.size(); i++) {
+            ConsumerSlot slot = consumers.get(i);
+            if (slot.consumer == consumer) {
+                consumers.remove(i);
+                if (arguments.singleActiveConsumer && slot.active && !consumers.isEmpty()) {
+                    // The next consumer in line (by priority, then arrival) takes over.
+                    consumers.get(0).active = true;
+                    consumers.get(0).consumer.activeChanged(true);
+                }
+                break;
+            }
+        }
+        touch();
+        if (consumers.isEmpty() && autoDelete && hadConsumer && !deleted) {
+            host.deleteUnused(this, "auto-delete: last consumer cancelled");
+        }
+        dispatch();
+        updateSnapshot();
+    }
+
+    public CompletableFuture<GetResult> get(boolean ackRequired) {
+        return call(() -> {
+            checkNotDeleted();
+            touch();
+            QueueEntry e = nextLive();
+            if (e != null) {
+                if (ackRequired) {
+                    unacked++;
+                } else {
+                    host.adjustMemory(-e.message.bodySize());
+                }
+            }
+            return new GetResult(e, ready.size());
+        });
+    }
+
+    /** The client acknowledged these entries. */
+    public void ack(List<QueueEntry> entries) {
+        executor.execute(() -> {
+            long bytes = 0;
+            for (QueueEntry e : entries) {
+                bytes += e.message.bodySize();
+            }
+            unacked -= entries.size();
+            host.adjustMemory(-bytes);
+            updateSnapshot();
+        });
+    }
+
+    /** Puts entries back (nack/reject with requeue, recover, channel closed with unacked deliveries). */
+    public void requeue(List<QueueEntry> entries) {
+        executor.execute(() -> {
+            unacked -= entries.size();
+            if (deleted) {
+                return;
+            }
+            for (QueueEntry e : entries) {
+                e.redelivered = true;
+                ready.requeue(e);
+            }
+            dispatch();
+            updateSnapshot();
+        });
+    }
+
+    /** nack/reject without requeue: dead-letter (reason rejected) or drop. */
+    public void reject(List<QueueEntry> entries) {
+        executor.execute(() -> {
+            unacked -= entries.size();
+            for (QueueEntry e : entries) {
+                discard(e, "rejected");
+            }
+            updateSnapshot();
+        });
+    }
+
+    /** Re-runs dispatch: a consumer got credit back or its connection became writable. */
+    public void wakeup() {
+        executor.execute(this::dispatch);
+    }
+
+    public CompletableFuture<Counts> counts() {
+        return call(() -> {
+            checkNotDeleted();
+            return new Counts(ready.size(), unacked, consumers.size());
+        });
+    }
+
+    /** Redeclare counts as use for x-expires. */
+    public CompletableFuture<Counts> touchAndCount() {
+        return call(() -> {
+            checkNotDeleted();
+            touch();
+            return new Counts(ready.size(), unacked, consumers.size());
+        });
+    }
+
+    public CompletableFuture<Integer> purge() {
+        return call(() -> {
+            checkNotDeleted();
+            int n = ready.size();
+            host.adjustMemory(-ready.bytes());
+            ready.clear();
+            updateSnapshot();
+            return n;
+        });
+    }
+
+    /**
+     * Marks the queue deleted after checking if-unused / if-empty (406 otherwise); consumers get a
+     * cancel notification. Returns the number of ready messages dropped.
+     */
+    public CompletableFuture<Integer> delete(boolean ifUnused, boolean ifEmpty) {
+        return call(() -> {
+            checkNotDeleted();
+            if (ifUnused && !consumers.isEmpty()) {
+                throw new ChannelException(ReplyCode.PRECONDITION_FAILED, QueueArguments.describe(name, vhost)
+                        + " in use");
+            }
+            if (ifEmpty && ready.size() > 0) {
+                throw new ChannelException(ReplyCode.PRECONDITION_FAILED, QueueArguments.describe(name, vhost)
+                        + " not empty");
+            }
+            return forceDelete();
+        });
+    }
+
+    /** Deletes without conditions (vhost deletion, exclusive owner gone); returns dropped count. */
+    public CompletableFuture<Integer> deleteNow() {
+        return call(() -> deleted ? 0 : forceDelete());
+    }
+
+    private int forceDelete() {
+        deleted = true;
+        int n = ready.size();
+        host.adjustMemory(-ready.bytes());
+        ready.clear();
+        List<ConsumerSlot> gone = new ArrayList<>(consumers);
+        consumers.clear();
+        for (ConsumerSlot slot : gone) {
+            slot.consumer.cancelledByQueue(this);
+        }
+        updateSnapshot();
+        return n;
+    }
+
+    public List<Map<String, Object>> consumerInfo() {
+        try {
+            return call(() -> {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (ConsumerSlot slot : consumers) {
+                    Map<String, Object> row = new LinkedHashMap<>(slot.consumer.info());
+                    row.put("queue_name", name);
+                    row.put("vhost", vhost);
+                    row.put("exclusive", slot.exclusive);
+                    row.put("active", slot.active);
+                    out.add(row);
+                }
+                return out;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    // ------------------------------------------------------------------ internals (queue thread)
+
+    private <T> CompletableFuture<T> call(Supplier<T> body) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                f.complete(body.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    private void checkNotDeleted() {
+        if (deleted) {
+            throw new ChannelException(ReplyCode.NOT_FOUND, "no " + QueueArguments.describe(name, vhost));
+        }
+    }
+
+    private void touch() {
+        lastUsedMillis = System.currentTimeMillis();
+    }
+
+    private boolean enqueue(Message m) {
+        if (deleted) {
+            return true; // deleted while the publish was in flight: dropped, as if unrouted
+        }
+        long now = System.currentTimeMillis();
+        long ttl = messageTtl(m);
+        long expiresAt = ttl < 0 ? Long.MAX_VALUE : now + ttl;
+        if (ttl == 0 && consumersCanTakeNow()) {
+            expiresAt = now + 1; // RabbitMQ: TTL 0 means "deliver now or never"
+        } else if (ttl == 0) {
+            deadLetterOrDrop(m, "expired");
+            return true;
+        }
+        if (atLimit(m.bodySize())) {
+            switch (arguments.overflow) {
+                case REJECT_PUBLISH:
+                    return false;
+                case REJECT_PUBLISH_DLX:
+                    deadLetterOrDrop(m, "maxlen");
+                    return false;
+                default:
+                    break;
+            }
+        }
+        QueueEntry e = new QueueEntry(nextSeq++, m, expiresAt);
+        ready.addLast(e);
+        host.adjustMemory(m.bodySize());
+        if (arguments.overflow == QueueArguments.Overflow.DROP_HEAD) {
+            while (overLimit()) {
+                QueueEntry dropped = ready.pollOldestLowest();
+                host.adjustMemory(-dropped.message.bodySize());
+                deadLetterOrDrop(dropped, "maxlen");
+            }
+        }
+        if (expiresAt != Long.MAX_VALUE) {
+            scheduleExpiry(expiresAt);
+        }
+        return true;
+    }
+
+    private boolean consumersCanTakeNow() {
+        return !consumers.isEmpty() && ready.size() == 0;
+    }
+
+    private long messageTtl(Message m) {
+        long ttl = arguments.messageTtl;
+        String expiration = m.properties().expiration();
+        if (expiration != null) {
+            try {
+                long perMessage = Long.parseLong(expiration);
+                if (perMessage >= 0) {
+                    ttl = ttl < 0 ? perMessage : Math.min(ttl, perMessage);
+                }
+            } catch (NumberFormatException ignored) {
+                // validated at publish; a bad value cannot reach here
+            }
+        }
+        return ttl;
+    }
+
+    private boolean atLimit(long incomingBytes) {
+        return (arguments.maxLength >= 0 && ready.size() >= arguments.maxLength)
+                || (arguments.maxLengthBytes >= 0 && ready.bytes() + incomingBytes > arguments.maxLengthBytes);
+    }
+
+    private boolean overLimit() {
+        return ready.size() > 0 && ((arguments.maxLength >= 0 && ready.size() > arguments.maxLength)
+                || (arguments.maxLengthBytes >= 0 && ready.bytes() > arguments.maxLengthBytes));
+    }
+
+    /** Next ready entry that has not expired; expired heads are dead-lettered on the way. */
+    private QueueEntry nextLive() {
+        long now = System.currentTimeMillis();
+        QueueEntry e;
+        while ((e = ready.poll()) != null) {
+            if (e.expiresAtMillis <= now) {
+                host.adjustMemory(-e.message.bodySize());
+                deadLetterOrDrop(e, "expired");
+                continue;
+            }
+            return e;
+        }
+        return null;
+    }
+
+    private void discard(QueueEntry e, String reason) {
+        host.adjustMemory(-e.message.bodySize());
+        deadLetterOrDrop(e, reason);
+    }
+
+    private void deadLetterOrDrop(QueueEntry e, String reason) {
+        deadLetterOrDrop(e.message, reason);
+    }
+
+    private void deadLetterOrDrop(Message m, String reason) {
+        if (arguments.deadLetterExchange != null) {
+            host.deadLetter(this, m, reason);
+        }
+    }
+
+    private void dispatch() {
+        if (deleted) {
+            return;
+        }
+        while (!consumers.isEmpty()) {
+            expireHead();
+            if (ready.size() == 0) {
+                break;
+            }
+            ConsumerSlot slot = pickConsumer();
+            if (slot == null) {
+                break;
+            }
+            QueueEntry e = ready.poll();
+            if (slot.consumer.ackRequired()) {
+                unacked++;
+            } else {
+                host.adjustMemory(-e.message.bodySize());
+            }
+            slot.consumer.deliver(this, e);
+        }
+        expireHead();
+        updateSnapshot();
+    }
+
+    private ConsumerSlot pickConsumer() {
+        int n = consumers.size();
+        if (arguments.singleActiveConsumer) {
+            ConsumerSlot first = consumers.get(0);
+            return first.active && first.consumer.tryReserve() ? first : null;
+        }
+        int start = 0;
+        while (start < n) {
+            int priority = consumers.get(start).consumer.priority();
+            int end = start;
+            while (end < n && consumers.get(end).consumer.priority() == priority) {
+                end++;
+            }
+            int group = end - start;
+            for (int k = 0; k < group; k++) {
+                int idx = start + Math.floorMod(roundRobin + k, group);
+                ConsumerSlot slot = consumers.get(idx);
+                if (slot.consumer.tryReserve()) {
+                    roundRobin = Math.floorMod(roundRobin + k + 1, group);
+                    return slot;
+                }
+            }
+            start = end;
+        }
+        return null;
+    }
+
+    /** Drops/dead-letters expired messages at the head (RabbitMQ expires at the head only). */
+    private void expireHead() {
+        long now = System.currentTimeMillis();
+        QueueEntry head;
+        while ((head = ready.peek()) != null && head.expiresAtMillis <= now) {
+            ready.poll();
+            discard(head, "expired");
+        }
+        if (head != null && head.expiresAtMillis != Long.MAX_VALUE) {
+            scheduleExpiry(head.expiresAtMillis);
+        }
+    }
+
+    private void scheduleExpiry(long at) {
+        if (at >= expiryCheckAt) {
+            return;
+        }
+        expiryCheckAt = at;
+        long delay = Math.max(0, at - System.currentTimeMillis());
+        host.timer().schedule(() -> executor.execute(() -> {
+            expiryCheckAt = Long.MAX_VALUE;
+            expireHead();
+            dispatch();
+        }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void scheduleUnusedCheck() {
+        if (deleted) {
+            return;
+        }
+        long due = lastUsedMillis + arguments.expires - System.currentTimeMillis();
+        if (due <= 0 && consumers.isEmpty()) {
+            LOG.debug("queue '{}' in vhost '{}' unused for {} ms: deleting (x-expires)", name, vhost, arguments.expires);
+            host.deleteUnused(this, "x-expires");
+            return;
+        }
+        long delay = Math.max(due, Math.min(arguments.expires, 1000));
+        host.timer().schedule(() -> executor.execute(this::scheduleUnusedCheck), Math.max(delay, 1),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void updateSnapshot() {
+        snapshot = new Counts(ready.size(), unacked, consumers.size());
+    }
+
+    @Override
+    public String toString() {
+        return "queue '" + name + "' in vhost '" + vhost + "'";
+    }
+}

@@ -1,0 +1,19 @@
+package warren.core.queue;
+
+import java.util.concurrent.ScheduledExecutorService;
+import warren.core.message.Message;
+
+/** What a queue needs from the vhost that owns it. Called from the queue's own thread. */
+public interface QueueHost {
+
+    /** Re-publishes a dead message to the queue's dead-letter exchange (x-death added by the host). */
+    void deadLetter(MessageQueue source, Message message, String reason);
+
+    /** The queue asks to be deleted: auto-delete after its last consumer left, or x-expires ran out. */
+    void deleteUnused(MessageQueue queue, String why);
+
+    /** Memory accounting for the high watermark: bytes entering (+) and leaving (-) queues. */
+    void adjustMemory(long delta);
+
+    ScheduledExecutorService timer();
+}
