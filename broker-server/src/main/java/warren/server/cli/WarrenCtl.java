@@ -152,6 +152,7 @@ public final class WarrenCtl {
                 return ExitCodes.USAGE;
             }
             Invocation inv = new Invocation(opts, env, new Output(out, opts.quiet(), opts.json()), out);
+            inv.fixedArgs = command.minArgs();
             try {
                 return command.action().run(inv);
             } finally {
@@ -171,7 +172,8 @@ public final class WarrenCtl {
 
     private static int list(Invocation inv, String banner, String command, Map<String, ?> args,
                             List<String> defaults, List<String> valid) throws CtlException {
-        List<String> columns = inv.opts.args().isEmpty() ? defaults : expandColumns(inv.opts.args());
+        List<String> given = inv.opts.args().subList(inv.fixedArgs, inv.opts.args().size());
+        List<String> columns = given.isEmpty() ? defaults : expandColumns(given);
         List<String> bad = new ArrayList<>();
         for (String c : columns) {
             if (!valid.contains(c)) {
@@ -277,6 +279,7 @@ public final class WarrenCtl {
         final PrintStream raw;
         final NodeLocator locator;
         ControlClient client;
+        int fixedArgs;
 
         Invocation(CtlOptions opts, Map<String, String> env, Output out, PrintStream raw) throws CtlException {
             this.opts = opts;
@@ -319,7 +322,8 @@ public final class WarrenCtl {
             if (e.kind().equals("bad_request") || e.kind().equals("unknown_command")) {
                 return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage());
             }
-            return new CtlException(ExitCodes.SOFTWARE, "Error:\n" + e.kind() + ": " + e.getMessage());
+            String text = e.getMessage().isBlank() ? e.kind() : e.getMessage();
+            return new CtlException(ExitCodes.SOFTWARE, "Error:\n" + text);
         }
 
         void disconnect() {

@@ -132,7 +132,7 @@ public final class AdminCommands implements ControlHandler {
 
     private List<Map<String, Object>> userPermissions(String user) {
         if (admin().listUsers().stream().noneMatch(u -> u.name().equals(user))) {
-            throw new AdminException("no_such_user", user);
+            throw new AdminException("no_such_user", "User \"" + user + "\" does not exist");
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String vhost : admin().listVhosts()) {

@@ -27,7 +27,7 @@ public final class FakeBrokerAdmin implements BrokerAdmin {
     @Override
     public synchronized void addUser(String name, String password, Set<String> userTags) {
         if (passwords.containsKey(name)) {
-            throw new AdminException("user_already_exists", name);
+            throw new AdminException("user_already_exists", "User \"" + name + "\" already exists");
         }
         passwords.put(name, password);
         tags.put(name, new LinkedHashSet<>(userTags));
@@ -67,14 +67,14 @@ public final class FakeBrokerAdmin implements BrokerAdmin {
     @Override
     public synchronized void addVhost(String name) {
         if (!vhosts.add(name)) {
-            throw new AdminException("vhost_already_exists", name);
+            throw new AdminException("vhost_already_exists", "Virtual host '" + name + "' already exists");
         }
     }
 
     @Override
     public synchronized void deleteVhost(String name) {
         if (!vhosts.remove(name)) {
-            throw new AdminException("no_such_vhost", name);
+            throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
         }
     }
 
@@ -138,13 +138,13 @@ public final class FakeBrokerAdmin implements BrokerAdmin {
 
     private void user(String name) {
         if (!passwords.containsKey(name)) {
-            throw new AdminException("no_such_user", name);
+            throw new AdminException("no_such_user", "User \"" + name + "\" does not exist");
         }
     }
 
     private void vhost(String name) {
         if (!vhosts.contains(name)) {
-            throw new AdminException("no_such_vhost", name);
+            throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
         }
     }
 }
