@@ -22,7 +22,14 @@ warren_build_if_missing() {
         WARREN_CLASSPATH="$WARREN_HOME/lib/*"
         return 0
     fi
-    if [ ! -f "$jar" ] || [ ! -d "$lib" ] || [ -z "$(ls -A "$lib" 2>/dev/null)" ]; then
+    local stale=""
+    if [ -f "$jar" ] && [ "${WARREN_SKIP_BUILD:-}" != "1" ]; then
+        # a source checkout: rebuild when any source or pom is newer than the jar
+        stale="$(find "$WARREN_HOME" -maxdepth 1 -name pom.xml -newer "$jar" -print -quit 2>/dev/null)"
+        [ -n "$stale" ] || stale="$(find "$WARREN_HOME"/broker-*/src/main "$WARREN_HOME"/broker-*/pom.xml \
+            -newer "$jar" -print -quit 2>/dev/null)"
+    fi
+    if [ ! -f "$jar" ] || [ ! -d "$lib" ] || [ -z "$(ls -A "$lib" 2>/dev/null)" ] || [ -n "$stale" ]; then
         if ! command -v mvn >/dev/null 2>&1; then
             echo "Error: $jar is missing and mvn is not on PATH; build with 'mvn -B -DskipTests package'" >&2
             return 1
@@ -37,8 +44,8 @@ warren_build_if_missing() {
 }
 
 warren_java() {
-    if [ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-        echo "$JAVA_HOME/bin/java"
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "${JAVA_HOME:-}/bin/java" ]; then
+        echo "${JAVA_HOME}/bin/java"
     else
         echo java
     fi
