@@ -1,0 +1,340 @@
+package warren.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import warren.server.control.ControlClient;
+import warren.server.control.ControlClient.ControlException;
+
+/**
+ * warrenctl: rabbitmqctl's syntax, banners, tab-separated tables and exit codes over the node's
+ * control listener. {@link #run} is the whole program (tests call it in-process); bin/warrenctl
+ * reaches it through {@code BrokerMain warrenctl ...} so that only BrokerMain exits the JVM.
+ */
+public final class WarrenCtl {
+
+    /** One command: its usage line, argument count bounds and action. */
+    private record Command(String name, String usage, int minArgs, int maxArgs, Action action) {
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        int run(Invocation inv) throws CtlException;
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+    private static final int UNLIMITED = Integer.MAX_VALUE;
+
+    static {
+        add("status", "status", 0, 0, inv -> {
+            inv.out.banner("Status of node " + inv.node() + " ...");
+            inv.out.object(inv.call("status", Map.of()));
+            return ExitCodes.OK;
+        });
+        add("ping", "ping", 0, 0, inv -> {
+            inv.out.banner("Will ping " + inv.node() + ". This only checks if the node is running and answers on "
+                    + "its control port.");
+            inv.call("ping", Map.of());
+            inv.out.line("Ping succeeded");
+            return ExitCodes.OK;
+        });
+        add("await_startup", "await_startup", 0, 0, WarrenCtl::awaitStartup);
+        add("stop", "stop", 0, 0, WarrenCtl::stop);
+        add("add_user", "add_user <username> <password>", 2, 2, inv -> {
+            inv.out.banner("Adding user \"" + inv.arg(0) + "\" ...");
+            inv.call("add_user", Map.of("user", inv.arg(0), "password", inv.arg(1)));
+            inv.out.banner("Done. Don't forget to grant the user permissions to some virtual hosts! "
+                    + "See 'warrenctl help set_permissions' to learn more.");
+            return ExitCodes.OK;
+        });
+        add("delete_user", "delete_user <username>", 1, 1, inv -> simple(inv,
+                "Deleting user \"" + inv.arg(0) + "\" ...", "delete_user", Map.of("user", inv.arg(0))));
+        add("change_password", "change_password <username> <password>", 2, 2, inv -> simple(inv,
+                "Changing password for user \"" + inv.arg(0) + "\" ...", "change_password",
+                Map.of("user", inv.arg(0), "password", inv.arg(1))));
+        add("set_user_tags", "set_user_tags <username> <tag> [...]", 1, UNLIMITED, inv -> {
+            List<String> tags = inv.opts.args().subList(1, inv.opts.args().size());
+            return simple(inv, "Setting tags for user \"" + inv.arg(0) + "\" to [" + String.join(", ", tags) + "] ...",
+                    "set_user_tags", Map.of("user", inv.arg(0), "tags", tags));
+        });
+        add("authenticate_user", "authenticate_user <username> <password>", 2, 2, inv -> {
+            inv.out.banner("Authenticating user \"" + inv.arg(0) + "\" ...");
+            JsonNode ok = inv.call("authenticate_user", Map.of("user", inv.arg(0), "password", inv.arg(1)));
+            if (!ok.asBoolean(false)) {
+                throw new CtlException(ExitCodes.DATA_ERROR, "Error: failed to authenticate user \"" + inv.arg(0)
+                        + "\"\nuser '" + inv.arg(0) + "' - invalid credentials");
+            }
+            inv.out.line("Success");
+            return ExitCodes.OK;
+        });
+        add("list_users", "list_users", 0, 0, inv -> list(inv, "Listing users ...", "list_users",
+                Map.of(), List.of("user", "tags"), List.of("user", "tags")));
+        add("add_vhost", "add_vhost <vhost>", 1, 1, inv -> simple(inv,
+                "Adding vhost \"" + inv.arg(0) + "\" ...", "add_vhost", Map.of("vhost", inv.arg(0))));
+        add("delete_vhost", "delete_vhost <vhost>", 1, 1, inv -> simple(inv,
+                "Deleting vhost \"" + inv.arg(0) + "\" ...", "delete_vhost", Map.of("vhost", inv.arg(0))));
+        add("list_vhosts", "list_vhosts [<column> ...]", 0, UNLIMITED, inv -> list(inv, "Listing vhosts ...",
+                "list_vhosts", Map.of(), List.of("name"), List.of("name")));
+        add("set_permissions", "set_permissions [-p <vhost>] <username> <conf> <write> <read>", 4, 4, inv -> simple(inv,
+                "Setting permissions for user \"" + inv.arg(0) + "\" in vhost \"" + inv.vhost() + "\" ...",
+                "set_permissions", Map.of("vhost", inv.vhost(), "user", inv.arg(0), "configure", inv.arg(1),
+                        "write", inv.arg(2), "read", inv.arg(3))));
+        add("clear_permissions", "clear_permissions [-p <vhost>] <username>", 1, 1, inv -> simple(inv,
+                "Clearing permissions for user \"" + inv.arg(0) + "\" in vhost \"" + inv.vhost() + "\" ...",
+                "clear_permissions", Map.of("vhost", inv.vhost(), "user", inv.arg(0))));
+        add("list_permissions", "list_permissions [-p <vhost>]", 0, 0, inv -> list(inv,
+                "Listing permissions for vhost \"" + inv.vhost() + "\" ...", "list_permissions",
+                Map.of("vhost", inv.vhost()), List.of("user", "configure", "write", "read"),
+                List.of("user", "configure", "write", "read")));
+        add("list_user_permissions", "list_user_permissions <username>", 1, 1, inv -> list(inv,
+                "Listing permissions for user \"" + inv.arg(0) + "\" ...", "list_user_permissions",
+                Map.of("user", inv.arg(0)), List.of("vhost", "configure", "write", "read"),
+                List.of("vhost", "configure", "write", "read")));
+        add("list_queues", "list_queues [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
+                "Timeout: " + inv.timeoutSeconds() + ".0 seconds ...\nListing queues for vhost " + inv.vhost() + " ...",
+                "list_queues", Map.of("vhost", inv.vhost()), List.of("name", "messages"),
+                List.of("name", "vhost", "durable", "auto_delete", "exclusive", "arguments", "messages",
+                        "messages_ready", "messages_unacknowledged", "consumers", "state", "type", "node")));
+        add("list_exchanges", "list_exchanges [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
+                "Listing exchanges for vhost " + inv.vhost() + " ...", "list_exchanges", Map.of("vhost", inv.vhost()),
+                List.of("name", "type"),
+                List.of("name", "vhost", "type", "durable", "auto_delete", "internal", "arguments")));
+        add("list_bindings", "list_bindings [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
+                "Listing bindings for vhost " + inv.vhost() + "...", "list_bindings", Map.of("vhost", inv.vhost()),
+                List.of("source_name", "source_kind", "destination_name", "destination_kind", "routing_key", "arguments"),
+                List.of("source_name", "source_kind", "destination_name", "destination_kind", "routing_key",
+                        "arguments", "vhost")));
+        add("list_connections", "list_connections [<column> ...]", 0, UNLIMITED, inv -> list(inv,
+                "Listing connections ...", "list_connections", Map.of(),
+                List.of("user", "peer_host", "peer_port", "state"),
+                List.of("name", "user", "vhost", "peer_host", "peer_port", "host", "port", "state", "channels",
+                        "protocol", "auth_mechanism", "connected_at", "client_properties", "timeout", "frame_max",
+                        "channel_max")));
+        add("list_consumers", "list_consumers [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
+                "Listing consumers in vhost " + inv.vhost() + " ...", "list_consumers", Map.of("vhost", inv.vhost()),
+                List.of("queue_name", "channel_pid", "consumer_tag", "ack_required", "prefetch_count", "active",
+                        "arguments"),
+                List.of("queue_name", "vhost", "channel_pid", "consumer_tag", "ack_required", "prefetch_count",
+                        "active", "exclusive", "arguments")));
+        add("help", "help [<command>]", 0, 1, WarrenCtl::help);
+    }
+
+    private WarrenCtl() {
+    }
+
+    private static void add(String name, String usage, int min, int max, Action action) {
+        COMMANDS.put(name, new Command(name, usage, min, max, action));
+    }
+
+    /** Runs warrenctl with {@code args}; returns the exit code. Nothing here exits the JVM. */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        try {
+            CtlOptions opts = CtlOptions.parse(args);
+            if (opts.command() == null) {
+                err.println("Error: no command given\n");
+                printUsage(err);
+                return ExitCodes.USAGE;
+            }
+            Command command = COMMANDS.get(opts.command());
+            if (command == null) {
+                err.println("Error: command '" + opts.command() + "' not found; run 'warrenctl help' for the list");
+                return ExitCodes.USAGE;
+            }
+            int n = opts.args().size();
+            if (command.name().startsWith("list_") && command.maxArgs() == UNLIMITED) {
+                // columns, validated by list()
+            } else if (n < command.minArgs() || n > command.maxArgs()) {
+                err.println("Error: " + (n < command.minArgs() ? "not enough" : "too many") + " arguments.\n"
+                        + "Usage: warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] " + command.usage());
+                return ExitCodes.USAGE;
+            }
+            Invocation inv = new Invocation(opts, env, new Output(out, opts.quiet(), opts.json()), out);
+            inv.fixedArgs = command.minArgs();
+            try {
+                return command.action().run(inv);
+            } finally {
+                inv.close();
+            }
+        } catch (CtlException e) {
+            err.println(e.getMessage());
+            return e.exitCode();
+        }
+    }
+
+    private static int simple(Invocation inv, String banner, String command, Map<String, ?> args) throws CtlException {
+        inv.out.banner(banner);
+        inv.call(command, args);
+        return ExitCodes.OK;
+    }
+
+    private static int list(Invocation inv, String banner, String command, Map<String, ?> args,
+                            List<String> defaults, List<String> valid) throws CtlException {
+        List<String> given = inv.opts.args().subList(inv.fixedArgs, inv.opts.args().size());
+        List<String> columns = given.isEmpty() ? defaults : expandColumns(given);
+        List<String> bad = new ArrayList<>();
+        for (String c : columns) {
+            if (!valid.contains(c)) {
+                bad.add(c);
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new CtlException(ExitCodes.USAGE, "Error: invalid column(s): " + String.join(", ", bad)
+                    + ". Valid columns are: " + String.join(", ", valid));
+        }
+        inv.out.banner(banner);
+        inv.out.rows(inv.call(command, args), columns);
+        return ExitCodes.OK;
+    }
+
+    /** rabbitmqctl accepts "name messages" and "name,messages". */
+    private static List<String> expandColumns(List<String> raw) {
+        List<String> out = new ArrayList<>();
+        for (String r : raw) {
+            for (String part : r.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int awaitStartup(Invocation inv) throws CtlException {
+        long deadline = System.nanoTime() + inv.timeoutSeconds() * 1_000_000_000L;
+        CtlException last;
+        do {
+            try {
+                inv.call("await_startup", Map.of());
+                return ExitCodes.OK;
+            } catch (CtlException e) {
+                if (e.exitCode() != ExitCodes.UNAVAILABLE) {
+                    throw e;
+                }
+                last = e;
+                inv.disconnect();
+            }
+            pause();
+        } while (System.nanoTime() < deadline);
+        throw last;
+    }
+
+    private static int stop(Invocation inv) throws CtlException {
+        inv.out.banner("Stopping and halting node " + inv.node() + " ...");
+        inv.call("stop", Map.of());
+        ControlClient client = inv.client;
+        long deadline = System.nanoTime() + inv.timeoutSeconds() * 1_000_000_000L;
+        // the node closes our connection as it stops; wait for that (and for its registry entry to go)
+        client.setTimeout(1000);
+        while (System.nanoTime() < deadline) {
+            try {
+                client.call("ping", Map.of());
+                pause();
+            } catch (ControlException e) {
+                if (!inv.locator.isLocal() || inv.locator.isGoneLocally()) {
+                    return ExitCodes.OK;
+                }
+                pause();
+            }
+        }
+        throw new CtlException(ExitCodes.SOFTWARE, "Error: node " + inv.node() + " did not stop within "
+                + inv.timeoutSeconds() + " seconds; check its log");
+    }
+
+    private static int help(Invocation inv) {
+        if (!inv.opts.args().isEmpty()) {
+            Command c = COMMANDS.get(inv.opts.args().get(0));
+            if (c != null) {
+                inv.raw.println("Usage: warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] " + c.usage());
+                return ExitCodes.OK;
+            }
+        }
+        printUsage(inv.raw);
+        return ExitCodes.OK;
+    }
+
+    private static void printUsage(PrintStream s) {
+        s.println("Usage: warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] <command> [<args>]\n");
+        s.println("Commands:");
+        for (Command c : COMMANDS.values()) {
+            s.println("   " + c.usage());
+        }
+        s.println("\nDefault node: warren@<short hostname> (or WARREN_NODENAME). See docs/warrenctl.md.");
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The state of one run: options, output, and the (lazily opened) connection. */
+    private static final class Invocation {
+        final CtlOptions opts;
+        final Output out;
+        final PrintStream raw;
+        final NodeLocator locator;
+        ControlClient client;
+        int fixedArgs;
+
+        Invocation(CtlOptions opts, Map<String, String> env, Output out, PrintStream raw) throws CtlException {
+            this.opts = opts;
+            this.out = out;
+            this.raw = raw;
+            this.locator = new NodeLocator(env, opts.node());
+        }
+
+        String node() {
+            return locator.node();
+        }
+
+        String arg(int i) {
+            return opts.args().get(i);
+        }
+
+        String vhost() {
+            return opts.vhostOrDefault();
+        }
+
+        int timeoutSeconds() {
+            return opts.timeoutSeconds() == null ? 60 : opts.timeoutSeconds();
+        }
+
+        JsonNode call(String command, Map<String, ?> args) throws CtlException {
+            if (client == null) {
+                client = locator.connect(timeoutSeconds() * 1000);
+            }
+            try {
+                return client.call(command, args);
+            } catch (ControlException e) {
+                if (e.failure() == ControlClient.Failure.REFUSED) {
+                    throw refused(e);
+                }
+                throw locator.unreachable(List.of(e.getMessage()));
+            }
+        }
+
+        private CtlException refused(ControlException e) {
+            if (e.kind().equals("bad_request") || e.kind().equals("unknown_command")) {
+                return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage());
+            }
+            String text = e.getMessage().isBlank() ? e.kind() : e.getMessage();
+            return new CtlException(ExitCodes.SOFTWARE, "Error:\n" + text);
+        }
+
+        void disconnect() {
+            if (client != null) {
+                client.close();
+                client = null;
+            }
+        }
+
+        void close() {
+            disconnect();
+        }
+    }
+}
