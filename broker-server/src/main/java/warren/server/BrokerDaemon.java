@@ -25,6 +25,7 @@ import warren.server.control.AdminCommands;
 import warren.server.control.ControlServer;
 import warren.server.control.DaemonActions;
 import warren.server.netty.AmqpServer;
+import warren.server.netty.EventLoops;
 
 /**
  * One node's lifecycle. Start order: (config, loaded by the caller) → cookie → broker → AMQP
@@ -62,10 +63,14 @@ public final class BrokerDaemon implements AutoCloseable {
             String cookie = Cookie.loadOrCreate(server.cookieFile());
             createDataDir(server);
 
-            broker = new Broker(settings);
+            // Queues run on the I/O event loops (each loop is single-threaded, so a serial executor):
+            // deliveries to a consumer on the same loop then need no thread hop.
+            EventLoops loops = EventLoops.create();
+            started.push(loops::close);
+            broker = new Broker(settings, loops.queueExecutors());
             started.push(broker);
 
-            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port());
+            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
             started.push(amqp);
             amqpAddress = amqp.start();
 
