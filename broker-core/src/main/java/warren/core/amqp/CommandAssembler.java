@@ -115,7 +115,7 @@ public final class CommandAssembler {
         }
         int length = frame.payload().readableBytes();
         if (length > body.length - bodyOffset) {
-            throw new ConnectionException(ReplyCode.FRAME_ERROR, "content body frame exceeds remaining content size",
+            throw new ConnectionException(ReplyCode.UNEXPECTED_FRAME, "content body frame exceeds remaining content size",
                     method.classId(), method.methodId());
         }
         frame.payload().getBytes(frame.payload().readerIndex(), body, bodyOffset, length);

@@ -83,11 +83,11 @@ public final class MethodCodec {
      * Decodes one method, consuming its arguments; trailing octets after them are left unread.
      *
      * @throws ConnectionException {@link ReplyCode#COMMAND_INVALID} for an unknown class or method id,
-     *     {@link ReplyCode#SYNTAX_ERROR} for truncated or malformed arguments
+     *     {@link ReplyCode#FRAME_ERROR} for truncated or malformed arguments (as RabbitMQ)
      */
     public static Method decode(ByteBuf payload) {
         if (payload.readableBytes() < 4) {
-            throw new ConnectionException(ReplyCode.SYNTAX_ERROR,
+            throw new ConnectionException(ReplyCode.FRAME_ERROR,
                     "method frame of " + payload.readableBytes() + " octets has no class and method id");
         }
         int classId = payload.readUnsignedShort();
@@ -100,11 +100,12 @@ public final class MethodCodec {
         try {
             return decodeArguments((classId << 16) | methodId, payload);
         } catch (IndexOutOfBoundsException e) {
-            throw new ConnectionException(ReplyCode.SYNTAX_ERROR,
+            // RabbitMQ reports undecodable method arguments as 501 FRAME_ERROR ("cannot decode").
+            throw new ConnectionException(ReplyCode.FRAME_ERROR,
                     "cannot decode arguments of " + name + ": " + e.getMessage(), classId, methodId);
         } catch (ConnectionException e) {
-            throw new ConnectionException(e.replyCode(), "cannot decode arguments of " + name + ": " + e.getMessage(),
-                    classId, methodId);
+            throw new ConnectionException(ReplyCode.FRAME_ERROR, "cannot decode arguments of " + name + ": "
+                    + e.getMessage(), classId, methodId);
         }
     }
 

@@ -149,10 +149,8 @@ public final class MessageQueue {
                 slot.active = consumers.size() == 1;
             }
             return null;
-        }).thenApply(v -> {
-            executor.execute(this::dispatch);
-            return null;
         });
+        // No dispatch here: the channel sends consume-ok first, then calls wakeup().
     }
 
     /** basic.cancel (or channel close): the consumer stops getting deliveries. */

@@ -9,7 +9,9 @@ import java.util.Map;
 public record Binding(String source, String destination, boolean toExchange, String routingKey,
                       Map<String, Object> arguments) {
     public Binding {
-        arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+        // Not Map.copyOf: a headers binding may carry void (null) values meaning "header present".
+        arguments = arguments == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(arguments));
     }
 
     public String destinationKind() {

@@ -559,17 +559,19 @@ final class ChannelSession {
         ChannelConsumer consumer = new ChannelConsumer(this, q, tag, m.noAck(), prefetchPerConsumer, priority,
                 m.arguments() == null ? Map.of() : m.arguments());
         consumers.put(tag, consumer);
-        // consume-ok must reach the client before the first delivery: send it, then register.
-        if (!m.noWait()) {
-            send(new BasicConsumeOk(tag));
-        }
-        connection.requestFlush();
-        return then(q.addConsumer(consumer, m.exclusive()), v -> { })
-                .whenComplete((v, err) -> {
-                    if (err != null) {
-                        connection.execute(() -> consumers.remove(tag));
-                    }
-                });
+        // Exclusivity is checked on the queue's thread before consume-ok goes out; the first
+        // delivery is dispatched only after consume-ok has been written (wakeup below).
+        return then(q.addConsumer(consumer, m.exclusive()), v -> {
+            if (!m.noWait()) {
+                send(new BasicConsumeOk(tag));
+            }
+            connection.requestFlush();
+            q.wakeup();
+        }).whenComplete((v, err) -> {
+            if (err != null) {
+                connection.execute(() -> consumers.remove(tag));
+            }
+        });
     }
 
     private CompletableFuture<?> consumeDirectReply(BasicConsume m, String tag) {

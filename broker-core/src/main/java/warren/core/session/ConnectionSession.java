@@ -135,7 +135,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
         }
         if (frame.type() == Frame.TYPE_HEARTBEAT) {
             if (frame.channel() != 0) {
-                throw new ConnectionException(ReplyCode.FRAME_ERROR, "heartbeat frame on channel " + frame.channel());
+                throw new ConnectionException(ReplyCode.UNEXPECTED_FRAME, "heartbeat frame on channel " + frame.channel());
             }
             return;
         }
@@ -194,7 +194,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
         } else if (m instanceof ConnectionBlocked || m instanceof ConnectionUnblocked || m instanceof ConnectionCloseOk) {
             // Client-side notifications we can ignore.
         } else {
-            throw new ConnectionException(ReplyCode.COMMAND_INVALID, "unexpected " + m.name() + " on channel 0",
+            throw new ConnectionException(ReplyCode.CHANNEL_ERROR, "unexpected " + m.name() + " on channel 0",
                     m.classId(), m.methodId());
         }
     }

@@ -131,14 +131,14 @@ class CommandAssemblerTest {
     }
 
     @Test
-    void bodyLongerThanAnnouncedIsAFrameErrorAsInRabbitMq() {
+    void bodyLongerThanAnnouncedIsUnexpectedFrameAsInRabbitMq() {
         CommandAssembler assembler = new CommandAssembler(0);
         assembler.feed(method(PUBLISH));
         assembler.feed(header(60, 10));
         assembler.feed(body(new byte[6], 0, 6));
         ConnectionException e = assertThrows(ConnectionException.class,
                 () -> assembler.feed(body(new byte[6], 0, 6)));
-        assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
+        assertEquals(ReplyCode.UNEXPECTED_FRAME, e.replyCode());
     }
 
     @Test

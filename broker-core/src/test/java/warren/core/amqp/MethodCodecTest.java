@@ -173,13 +173,13 @@ class MethodCodecTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allMethods")
-    void everyTruncationOfEveryMethodIsASyntaxError(Method method) {
+    void everyTruncationOfEveryMethodIsAFrameErrorAsInRabbitMq(Method method) {
         ByteBuf buf = encode(method);
         for (int length = 4; length < buf.readableBytes(); length++) {
             ByteBuf truncated = buf.slice(0, length);
             ConnectionException e = assertThrows(ConnectionException.class, () -> MethodCodec.decode(truncated),
                     () -> "truncated to " + truncated.readableBytes());
-            assertEquals(ReplyCode.SYNTAX_ERROR, e.replyCode());
+            assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
             assertEquals(method.classId(), e.classId());
             assertEquals(method.methodId(), e.methodId());
             assertTrue(e.getMessage().contains(method.name()), e.getMessage());
@@ -250,26 +250,26 @@ class MethodCodecTest {
     }
 
     @Test
-    void methodFrameWithoutIdsIsASyntaxError() {
+    void methodFrameWithoutIdsIsAFrameError() {
         ByteBuf buf = Unpooled.buffer().writeShort(60);
         ConnectionException e = assertThrows(ConnectionException.class, () -> MethodCodec.decode(buf));
-        assertEquals(ReplyCode.SYNTAX_ERROR, e.replyCode());
+        assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
     }
 
     @Test
-    void shortStringLongerThanTheRemainingOctetsIsASyntaxError() {
+    void shortStringLongerThanTheRemainingOctetsIsAFrameError() {
         ByteBuf buf = Unpooled.buffer().writeShort(60).writeShort(21).writeByte(10).writeBytes(new byte[] {'a', 'b'});
         ConnectionException e = assertThrows(ConnectionException.class, () -> MethodCodec.decode(buf));
-        assertEquals(ReplyCode.SYNTAX_ERROR, e.replyCode());
+        assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
         assertTrue(e.getMessage().contains("basic.consume-ok"), e.getMessage());
     }
 
     @Test
-    void malformedArgumentTableIsASyntaxErrorNamingTheMethod() {
+    void malformedArgumentTableIsAFrameErrorNamingTheMethod() {
         ByteBuf buf = encode(new QueueDeclare("q", false, false, false, false, false, Map.of("a", 1)));
         buf.setByte(buf.writerIndex() - 5, 'Z'); // the value's type tag
         ConnectionException e = assertThrows(ConnectionException.class, () -> MethodCodec.decode(buf));
-        assertEquals(ReplyCode.SYNTAX_ERROR, e.replyCode());
+        assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
         assertEquals(QueueDeclare.CLASS_ID, e.classId());
         assertTrue(e.getMessage().contains("queue.declare"), e.getMessage());
     }
