@@ -306,20 +306,21 @@ public final class VirtualHost implements QueueHost {
         } else if (!queues.containsKey(b.destination())) {
             throw new ChannelException(ReplyCode.NOT_FOUND, "no queue '" + b.destination() + "' in vhost '" + name + "'");
         }
-        // RabbitMQ answers unbind-ok for a binding that does not exist.
-        removeBinding(b);
-        maybeAutoDeleteExchange(source);
+        // RabbitMQ answers unbind-ok for a binding that does not exist, and then deletes nothing.
+        if (removeBinding(b)) {
+            maybeAutoDeleteExchange(source);
+        }
     }
 
-    private void removeBinding(Binding b) {
+    /** Removes a binding; true if it existed. */
+    private boolean removeBinding(Binding b) {
         Exchange source = exchanges.get(b.source());
-        if (source != null) {
-            source.unbind(b);
-        }
+        boolean removed = source != null && source.unbind(b);
         Set<Binding> set = bindingsByDestination.get(destinationKey(b));
         if (set != null) {
             set.remove(b);
         }
+        return removed;
     }
 
     private void maybeAutoDeleteExchange(Exchange e) {
@@ -364,7 +365,6 @@ public final class VirtualHost implements QueueHost {
         }
         List<Binding> matched = new ArrayList<>(4);
         exchange.route(routingKey, headers, matched);
-        boolean routedHere = false;
         for (Binding b : matched) {
             if (b.toExchange()) {
                 Exchange next = exchanges.get(b.destination());
@@ -372,20 +372,19 @@ public final class VirtualHost implements QueueHost {
                     Set<String> seen = visited == null ? new HashSet<>() : visited;
                     seen.add(exchange.name());
                     if (seen.add(next.name())) {
-                        int before = out.size();
                         routeInto(next, routingKey, headers, out, seen);
-                        routedHere |= out.size() > before;
                     }
                 }
             } else {
                 MessageQueue q = queues.get(b.destination());
                 if (q != null) {
                     out.add(q);
-                    routedHere = true;
                 }
             }
         }
-        if (!routedHere && exchange.alternateExchange() != null) {
+        // As RabbitMQ: the alternate exchange is for messages this exchange matched no binding for;
+        // a matched exchange-to-exchange binding counts even when its destination routes nowhere.
+        if (matched.isEmpty() && exchange.alternateExchange() != null) {
             Exchange alt = exchanges.get(exchange.alternateExchange());
             Set<String> seen = visited == null ? new HashSet<>() : visited;
             seen.add(exchange.name());

@@ -479,8 +479,14 @@ public final class MessageQueue {
     private ConsumerSlot pickConsumer() {
         int n = consumers.size();
         if (arguments.singleActiveConsumer) {
-            ConsumerSlot first = consumers.get(0);
-            return first.active && first.consumer.tryReserve() ? first : null;
+            // The active slot is not necessarily first: a higher-priority consumer that joined later
+            // sorts ahead of it but waits inactive.
+            for (ConsumerSlot slot : consumers) {
+                if (slot.active) {
+                    return slot.consumer.tryReserve() ? slot : null;
+                }
+            }
+            return null;
         }
         int start = 0;
         while (start < n) {

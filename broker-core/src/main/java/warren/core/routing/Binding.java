@@ -1,5 +1,7 @@
 package warren.core.routing;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -9,9 +11,8 @@ import java.util.Map;
 public record Binding(String source, String destination, boolean toExchange, String routingKey,
                       Map<String, Object> arguments) {
     public Binding {
-        // Not Map.copyOf: a headers binding may carry void (null) values meaning "header present".
-        arguments = arguments == null ? Map.of()
-                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(arguments));
+        // Not Map.copyOf: a void (null) argument value is legal (headers exchange: match on presence).
+        arguments = arguments == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
     }
 
     public String destinationKind() {

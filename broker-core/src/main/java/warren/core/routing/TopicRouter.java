@@ -1,6 +1,8 @@
 package warren.core.routing;
 
+import java.util.BitSet;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,15 +43,25 @@ final class TopicRouter implements Router {
 
     @Override
     public void route(String routingKey, Map<String, Object> headers, Collection<Binding> out) {
-        match(root, split(routingKey), 0, out);
+        match(root, split(routingKey), 0, out, new IdentityHashMap<>());
     }
 
-    private static void match(Node node, String[] words, int i, Collection<Binding> out) {
+    /**
+     * Visits each (node, word index) state at most once: without that, '#' branching revisits
+     * states combinatorially ("#.#.#..." against a long key never finishes) and reports a
+     * binding once per path.
+     */
+    private static void match(Node node, String[] words, int i, Collection<Binding> out, Map<Node, BitSet> seen) {
+        BitSet done = seen.computeIfAbsent(node, n -> new BitSet());
+        if (done.get(i)) {
+            return;
+        }
+        done.set(i);
         Node hash = node.children.get("#");
         if (hash != null) {
             // '#' consumes zero or more words: try every split point.
             for (int j = i; j <= words.length; j++) {
-                match(hash, words, j, out);
+                match(hash, words, j, out, seen);
             }
         }
         if (i == words.length) {
@@ -58,11 +70,11 @@ final class TopicRouter implements Router {
         }
         Node exact = node.children.get(words[i]);
         if (exact != null) {
-            match(exact, words, i + 1, out);
+            match(exact, words, i + 1, out, seen);
         }
         Node star = node.children.get("*");
         if (star != null) {
-            match(star, words, i + 1, out);
+            match(star, words, i + 1, out, seen);
         }
     }
 

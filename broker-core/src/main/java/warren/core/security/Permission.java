@@ -66,6 +66,7 @@ public final class Permission {
             case WRITE -> writePattern;
             case READ -> readPattern;
         };
-        return p != null && p.matcher(resource).matches();
+        // find(), not matches(): RabbitMQ runs re:run/2, unanchored unless the pattern anchors itself.
+        return p != null && p.matcher(resource).find();
     }
 }
