@@ -443,6 +443,7 @@ class VirtualHostTest {
         q.publish(message("", "q", "12345", null), null);
         Recorder rec = new Recorder();
         q.addConsumer(rec, false).get(WAIT, TimeUnit.SECONDS);
+        q.wakeup(); // the channel wakes the queue after sending consume-ok
         rec.next();
         q.counts().get(WAIT, TimeUnit.SECONDS);
         assertEquals(before, broker.memory().usedBytes());
