@@ -23,11 +23,19 @@ public final class MemoryMonitor {
     }
 
     public void adjust(long delta) {
-        long now = used.addAndGet(delta);
-        boolean over = now > limitBytes;
-        if (alarm.get() != over && alarm.compareAndSet(!over, over)) {
-            for (Consumer<Boolean> l : listeners) {
-                l.accept(over);
+        used.addAndGet(delta);
+        // Re-check until the flag agrees with the count: two threads crossing the mark in opposite
+        // directions at once must not leave the alarm in the wrong state.
+        while (true) {
+            boolean over = used.get() > limitBytes;
+            boolean current = alarm.get();
+            if (current == over) {
+                return;
+            }
+            if (alarm.compareAndSet(current, over)) {
+                for (Consumer<Boolean> l : listeners) {
+                    l.accept(over);
+                }
             }
         }
     }
