@@ -234,16 +234,37 @@ class ConnectionIT extends AmqpIT {
         assertTrue(e.getMessage().startsWith("ACCESS_REFUSED"), e.getMessage());
     }
 
+    private static byte[] clientPropertiesWithAuthFailureClose() {
+        byte[] inner = new RawAmqp.Args().shortstr("authentication_failure_close").u8('t').u8(1).build();
+        return new RawAmqp.Args().shortstr("capabilities").u8('F').table(inner).build();
+    }
+
+    private static void sendStartOkWrongPassword(RawAmqp raw, byte[] clientProperties) throws IOException {
+        raw.writeRaw(RawAmqp.AMQP_0_9_1);
+        assertTrue(raw.readFrame().isMethod(10, 10));
+        raw.sendMethod(0, 10, 11, new RawAmqp.Args().table(clientProperties).shortstr("PLAIN")
+                .longstr(RawAmqp.bytes("\0guest\0wrong")).shortstr("en_US").build());
+    }
+
     @Test
-    void wrongPasswordOnRawSocketGetsConnectionClose403() throws Exception {
+    void wrongPasswordWithAuthenticationFailureCloseCapabilityGetsConnectionClose403() throws Exception {
         try (RawAmqp raw = RawAmqp.connect(broker.port())) {
-            raw.writeRaw(RawAmqp.AMQP_0_9_1);
-            assertTrue(raw.readFrame().isMethod(10, 10));
-            raw.sendMethod(0, 10, 11, new RawAmqp.Args().table(new byte[0]).shortstr("PLAIN")
-                    .longstr(RawAmqp.bytes("\0guest\0wrong")).shortstr("en_US").build());
+            sendStartOkWrongPassword(raw, clientPropertiesWithAuthFailureClose());
             RawAmqp.Close close = raw.awaitConnectionClose(TIMEOUT);
             assertNotNull(close, "authentication_failure_close: expected connection.close before the socket closes");
             assertEquals(403, close.replyCode(), close.replyText());
+            assertTrue(close.replyText().startsWith("ACCESS_REFUSED"), close.replyText());
+        }
+    }
+
+    @Test
+    void wrongPasswordWithoutAuthenticationFailureCloseCapabilityJustClosesSocket() throws Exception {
+        // RabbitMQ only sends connection.close 403 to clients that announce the capability (AMQP 0-9-1 says
+        // the server closes the socket without a close method); older clients just see the socket close.
+        try (RawAmqp raw = RawAmqp.connect(broker.port())) {
+            sendStartOkWrongPassword(raw, new byte[0]);
+            RawAmqp.Close close = raw.awaitConnectionClose(TIMEOUT);
+            assertEquals(null, close, "no connection.close expected without the capability");
         }
     }
 
@@ -267,9 +288,11 @@ class ConnectionIT extends AmqpIT {
     void loopbackUserIsAcceptedFromAnyAddressIn127Slash8() throws Exception {
         // guest is a loopback user by default (loopback_users.guest = true); 127.0.0.2 is a loopback address too.
         ConnectionFactory f = factory();
-        f.setSocketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2")));
+        BoundSocketFactory sf = new BoundSocketFactory(InetAddress.getByName("127.0.0.2"));
+        f.setSocketFactory(sf);
         Connection c = track(f.newConnection());
-        assertEquals("127.0.0.2", c.getLocalAddress().getHostAddress());
+        assertNotNull(sf.last);
+        assertEquals("127.0.0.2", sf.last.getLocalAddress().getHostAddress());
         assertUsable(c);
     }
 
@@ -320,6 +343,7 @@ class ConnectionIT extends AmqpIT {
     /** Binds client sockets to a given local (loopback) address. */
     static final class BoundSocketFactory extends SocketFactory {
         private final InetAddress local;
+        volatile Socket last;
 
         BoundSocketFactory(InetAddress local) {
             this.local = local;
@@ -329,6 +353,7 @@ class ConnectionIT extends AmqpIT {
         public Socket createSocket() throws IOException {
             Socket s = new Socket();
             s.bind(new InetSocketAddress(local, 0));
+            last = s;
             return s;
         }
 
