@@ -266,13 +266,17 @@ public abstract class AmqpIT {
     }
 
     protected static void await(String what, Duration bound, BooleanSupplier cond) throws InterruptedException {
+        await(what, bound, Duration.ofMillis(20), cond);
+    }
+
+    protected static void await(String what, Duration bound, Duration pollInterval, BooleanSupplier cond)
+            throws InterruptedException {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("timed out after " + bound + " waiting for: " + what);
             }
-            Thread.onSpinWait();
-            TimeUnit.MILLISECONDS.sleep(20);
+            TimeUnit.NANOSECONDS.sleep(pollInterval.toNanos());
         }
     }
 
