@@ -280,6 +280,20 @@ public abstract class AmqpIT {
         }
     }
 
+    /** Asserts that {@code cond} stays false for the whole window (for things that must not happen). */
+    protected static void assertNever(String what, Duration window, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + window.toNanos();
+        do {
+            if (cond.getAsBoolean()) {
+                fail("unexpectedly happened: " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        } while (System.nanoTime() < deadline);
+        if (cond.getAsBoolean()) {
+            fail("unexpectedly happened: " + what);
+        }
+    }
+
     // ------------------------------------------------------------------ error assertions
 
     @FunctionalInterface
