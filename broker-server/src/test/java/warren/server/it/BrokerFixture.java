@@ -136,6 +136,13 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback 
         void deleteVhost(String name);
 
         void setPermissions(String vhost, String user, String configure, String write, String read);
+
+        /**
+         * Changes the memory high watermark at runtime (rabbitmqctl set_vm_memory_high_watermark). For Warren
+         * this needs {@code BrokerAdmin.setVmMemoryHighWatermark(double)}; throws UnsupportedOperationException
+         * while that hook does not exist.
+         */
+        void setVmMemoryHighWatermark(double relative);
     }
 
     static final class WarrenAdmin implements Admin {
@@ -168,6 +175,17 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback 
         @Override
         public void setPermissions(String vhost, String user, String configure, String write, String read) {
             admin.setPermissions(vhost, user, configure, write, read);
+        }
+
+        @Override
+        public void setVmMemoryHighWatermark(double relative) {
+            try {
+                admin.getClass().getMethod("setVmMemoryHighWatermark", double.class).invoke(admin, relative);
+            } catch (NoSuchMethodException e) {
+                throw new UnsupportedOperationException("BrokerAdmin.setVmMemoryHighWatermark(double) not implemented");
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -223,6 +241,11 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback 
         @Override
         public void setPermissions(String vhost, String user, String configure, String write, String read) {
             ctl("set_permissions", "-p", vhost, user, configure, write, read);
+        }
+
+        @Override
+        public void setVmMemoryHighWatermark(double relative) {
+            ctl("set_vm_memory_high_watermark", java.math.BigDecimal.valueOf(relative).toPlainString());
         }
     }
 }
