@@ -1,0 +1,92 @@
+package warren.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.rabbitmq.client.BlockedListener;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import warren.server.EmbeddedNode;
+
+/** connection.blocked / connection.unblocked driven by the memory high watermark. */
+class ResourceAlarmIT extends AmqpIT {
+
+    private static final class Blocking implements BlockedListener {
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final CountDownLatch unblocked = new CountDownLatch(1);
+        final AtomicReference<String> reason = new AtomicReference<>();
+
+        @Override
+        public void handleBlocked(String r) {
+            reason.set(r);
+            blocked.countDown();
+        }
+
+        @Override
+        public void handleUnblocked() {
+            unblocked.countDown();
+        }
+    }
+
+    @Test
+    void publisherIsBlockedOnNodeStartedWithTinyMemoryWatermark() throws Exception {
+        assumeEmbedded("needs a node started with vm_memory_high_watermark.relative = 0.000001");
+        try (EmbeddedNode node = BrokerFixture.startEmbedded(Map.of("vm_memory_high_watermark.relative", "0.000001"))) {
+            ConnectionFactory f = factory();
+            f.setPort(node.amqpPort());
+            try (Connection c = f.newConnection()) {
+                Blocking b = new Blocking();
+                c.addBlockedListener(b);
+                Channel ch = c.createChannel();
+                String qn = ch.queueDeclare("", false, true, true, null).getQueue();
+                ch.basicPublish("", qn, null, bytes("held"));
+                assertTrue(b.blocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.blocked expected");
+                assertNotNull(b.reason.get());
+                assertTrue(b.reason.get().contains("memory"), b.reason.get());
+                // consuming connections are not blocked: another connection can still read (nothing arrived)
+                try (Connection reader = f.newConnection()) {
+                    Channel rch = reader.createChannel();
+                    assertEquals(0, rch.queueDeclarePassive(qn).getMessageCount(), "publish must be held while blocked");
+                }
+            }
+        }
+    }
+
+    @Test
+    void connectionIsBlockedAndUnblockedWhenWatermarkChangesAtRuntime() throws Exception {
+        Connection c = connect();
+        Blocking b = new Blocking();
+        c.addBlockedListener(b);
+        Channel ch = c.createChannel();
+        String qn = q("alarm");
+        ch.queueDeclare(qn, false, false, false, null);
+        Connection reader = connect();
+        Recorder r = new Recorder(reader.createChannel());
+        r.getChannel().basicConsume(qn, true, r);
+        try {
+            broker.admin().setVmMemoryHighWatermark(0.000001);
+        } catch (UnsupportedOperationException e) {
+            Assumptions.abort(e.getMessage());
+        }
+        try {
+            ch.basicPublish("", qn, null, bytes("held-until-unblocked"));
+            assertTrue(b.blocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.blocked expected");
+            assertTrue(b.reason.get().contains("memory"), b.reason.get());
+            r.assertNoMoreWithin(QUIET);
+            assertEquals(1, b.unblocked.getCount(), "not yet unblocked");
+        } finally {
+            broker.admin().setVmMemoryHighWatermark(0.4);
+        }
+        assertTrue(b.unblocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.unblocked expected");
+        assertEquals("held-until-unblocked", str(r.next().getBody()));
+        assertUsable(c);
+    }
+}
