@@ -1,0 +1,125 @@
+package warren.discovery;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A read-only view of the {@code warren.conf} keys a discovery backend needs, plus this node's
+ * name.
+ *
+ * <p>The server loads and validates the configuration file and hands the flattened keys here
+ * (for example {@code cluster_formation.classic_config.nodes.1 = warren@host1}), so backends
+ * neither parse files nor depend on the configuration library. Values are trimmed; a blank value
+ * reads as absent.
+ */
+public final class DiscoverySettings {
+
+    /** The key that chooses the backend; absent means {@code classic_config}, as in RabbitMQ. */
+    public static final String BACKEND_KEY = "cluster_formation.peer_discovery_backend";
+
+    private final String localNodeName;
+    private final Map<String, String> values;
+
+    /**
+     * @param localNodeName this node's name, {@code prefix@host}
+     * @param values flattened configuration keys and their values; copied
+     */
+    public DiscoverySettings(String localNodeName, Map<String, String> values) {
+        Objects.requireNonNull(localNodeName, "localNodeName");
+        Objects.requireNonNull(values, "values");
+        if (localNodeName.isBlank()) {
+            throw new IllegalArgumentException("local node name is blank");
+        }
+        this.localNodeName = localNodeName;
+        this.values = Map.copyOf(values);
+    }
+
+    /** This node's name, for backends that must find themselves in what they discover. */
+    public String localNodeName() {
+        return localNodeName;
+    }
+
+    /** The trimmed value of {@code key}, or empty when it is unset or blank. */
+    public Optional<String> get(String key) {
+        String value = values.get(key);
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(value.trim());
+    }
+
+    /**
+     * The integer value of {@code key}, or {@code defaultValue} when it is unset.
+     *
+     * @throws DiscoveryException naming the key and the value when it is not a whole number
+     */
+    public int getInt(String key, int defaultValue) {
+        Optional<String> value = get(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.get());
+        } catch (NumberFormatException e) {
+            throw new DiscoveryException(
+                    "config key '" + key + "': expected a whole number, got '" + value.get() + "'",
+                    e);
+        }
+    }
+
+    /**
+     * The values of the numbered family {@code prefix.1}, {@code prefix.2}, ... in numeric order
+     * of the suffix, so {@code .10} comes after {@code .2}. Gaps are allowed: the numbers only
+     * order the entries. {@code prefix} may be given with or without its trailing dot.
+     *
+     * <p>Numeric order is deliberate and differs from RabbitMQ, whose config schema sorts these
+     * keys as strings ({@code nodes.10} before {@code nodes.2}): an operator reading the file
+     * expects the numbers to mean what they say.
+     *
+     * @throws DiscoveryException naming the key when a suffix is not a number, when two keys
+     *     carry the same number ({@code .1} and {@code .01}), or when a value is blank
+     */
+    public List<String> list(String prefix) {
+        String dotted = prefix.endsWith(".") ? prefix : prefix + ".";
+        TreeMap<Long, String> byNumber = new TreeMap<>();
+        TreeMap<Long, String> keyByNumber = new TreeMap<>();
+        for (Map.Entry<String, String> entry : values.entrySet()) {
+            String key = entry.getKey();
+            if (!key.startsWith(dotted)) {
+                continue;
+            }
+            long number = suffixNumber(key, key.substring(dotted.length()));
+            String value = entry.getValue() == null ? "" : entry.getValue().trim();
+            if (value.isEmpty()) {
+                throw new DiscoveryException("config key '" + key + "' is empty");
+            }
+            String previousKey = keyByNumber.put(number, key);
+            if (previousKey != null) {
+                throw new DiscoveryException("config keys '" + previousKey + "' and '" + key
+                        + "' have the same number; number each entry once");
+            }
+            byNumber.put(number, value);
+        }
+        return List.copyOf(byNumber.values());
+    }
+
+    private static long suffixNumber(String key, String suffix) {
+        boolean digits = !suffix.isEmpty() && suffix.length() <= 18
+                && suffix.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!digits) {
+            throw new DiscoveryException("config key '" + key
+                    + "': expected a numbered key such as '"
+                    + key.substring(0, key.length() - suffix.length()) + "1'");
+        }
+        return Long.parseLong(suffix);
+    }
+
+    @Override
+    public String toString() {
+        return "DiscoverySettings[node=" + localNodeName + ", keys=" + new TreeMap<>(values).keySet()
+                + "]";
+    }
+}
