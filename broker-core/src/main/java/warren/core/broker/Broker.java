@@ -88,6 +88,25 @@ public final class Broker implements AutoCloseable {
                 : "memory alarm cleared: queued message bytes {} below the high watermark {}",
                 memory.usedBytes(), memory.limitBytes()));
         bootDefaults();
+        sampleLiveHeap();
+        timer.scheduleWithFixedDelay(this::sampleLiveHeap, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Heap in use after the latest collection of each pool (current use where no collection ran yet). */
+    private void sampleLiveHeap() {
+        boolean collected = false;
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            collected |= gc.getCollectionCount() > 0;
+        }
+        long live = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() != java.lang.management.MemoryType.HEAP) {
+                continue;
+            }
+            java.lang.management.MemoryUsage after = pool.getCollectionUsage();
+            live += collected && after != null ? after.getUsed() : pool.getUsage().getUsed();
+        }
+        memory.setLiveHeap(live);
     }
 
     private static Thread daemonThread(Runnable r, String name) {

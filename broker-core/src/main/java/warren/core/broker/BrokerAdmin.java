@@ -61,6 +61,9 @@ public interface BrokerAdmin {
     /** Columns: queue_name, vhost, channel_pid, consumer_tag, ack_required, prefetch_count, active, exclusive, arguments. */
     List<Map<String, Object>> listConsumers(String vhost);
 
+    /** Changes vm_memory_high_watermark.relative at runtime, as rabbitmqctl set_vm_memory_high_watermark. */
+    void setVmMemoryHighWatermark(double relative);
+
     /** Node status: node name, version, uptime, memory, alarms, listeners etc. */
     Map<String, Object> status();
 }

@@ -233,6 +233,14 @@ final class LocalAdmin implements BrokerAdmin {
     }
 
     @Override
+    public void setVmMemoryHighWatermark(double relative) {
+        if (!(relative >= 0 && relative <= 1)) {
+            throw new AdminException("invalid_value", "vm_memory_high_watermark must be between 0 and 1, got " + relative);
+        }
+        broker.memory().setRelative(relative);
+    }
+
+    @Override
     public Map<String, Object> status() {
         return broker.statusMap();
     }

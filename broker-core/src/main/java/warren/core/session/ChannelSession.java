@@ -386,7 +386,11 @@ final class ChannelSession {
     // ------------------------------------------------------------------ publish
 
     private CompletableFuture<?> publish(BasicPublish m, Command c) {
-        connection.onPublish();
+        CompletableFuture<Void> hold = connection.holdPublish();
+        if (hold != null) {
+            waiting.addFirst(c); // processed again once the alarm clears
+            return hold;
+        }
         if (m.immediate()) {
             throw new ConnectionException(ReplyCode.NOT_IMPLEMENTED, "immediate=true", m.classId(), m.methodId());
         }

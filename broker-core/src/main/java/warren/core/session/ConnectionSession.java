@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,6 +54,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionSession.class);
     private static final int MIN_FRAME_MAX = 4096;
     private static final long CLOSE_OK_TIMEOUT_MS = 3000;
+    private static final int MAX_HELD_PUBLISHES = 64;
 
     enum State { AWAITING_START_OK, AWAITING_TUNE_OK, AWAITING_OPEN, OPEN, CLOSING, CLOSED }
 
@@ -74,6 +76,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private boolean flushScheduled;
     private boolean blocked;
     private boolean readingPaused;
+    private CompletableFuture<Void> unblocked;
+    private int heldPublishes;
+    private boolean hasPublished;
     private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(on));
 
     public ConnectionSession(Broker broker, ConnectionIo io) {
@@ -280,9 +285,6 @@ public final class ConnectionSession implements Broker.ConnectionView {
         broker.register(this);
         broker.memory().addListener(alarmListener);
         send(0, new ConnectionOpenOk());
-        if (broker.memory().inAlarm()) {
-            onMemoryAlarm(true);
-        }
         flush();
     }
 
@@ -428,6 +430,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
             return;
         }
         boolean notify = Boolean.TRUE.equals(clientCapabilities.get("connection.blocked"));
+        if (on && !blocked && !hasPublished) {
+            return; // as RabbitMQ: a connection is blocked when it (next) publishes, not before
+        }
         if (on && !blocked) {
             blocked = true;
             if (notify) {
@@ -440,6 +445,12 @@ public final class ConnectionSession implements Broker.ConnectionView {
                 readingPaused = false;
                 io.setReading(true);
             }
+            heldPublishes = 0;
+            if (unblocked != null) {
+                CompletableFuture<Void> release = unblocked;
+                unblocked = null;
+                release.complete(null);
+            }
             if (notify) {
                 send(0, new ConnectionUnblocked());
                 requestFlush();
@@ -447,12 +458,29 @@ public final class ConnectionSession implements Broker.ConnectionView {
         }
     }
 
-    /** A publish arrived: while the memory alarm is on, stop reading this socket (as RabbitMQ blocks publishers). */
-    void onPublish() {
-        if (blocked && !readingPaused) {
+    /**
+     * A publish arrived. While the memory alarm is on, the publish is held and this socket is no
+     * longer read (as RabbitMQ blocks a publishing connection); the returned future completes when
+     * the alarm clears. Null when the publish may proceed.
+     */
+    CompletableFuture<Void> holdPublish() {
+        hasPublished = true;
+        if (!blocked && broker.memory().inAlarm()) {
+            onMemoryAlarm(true); // the listener's notification may still be on its way to this thread
+        }
+        if (!blocked) {
+            return null;
+        }
+        // Keep reading a little so that connection.close and heartbeats still get through; past a
+        // few held publishes stop reading, which is what pushes back on the publisher (TCP).
+        if (++heldPublishes > MAX_HELD_PUBLISHES && !readingPaused) {
             readingPaused = true;
             io.setReading(false);
         }
+        if (unblocked == null) {
+            unblocked = new CompletableFuture<>();
+        }
+        return unblocked;
     }
 
     /** The socket's outbound buffer drained: consumers may take deliveries again. */

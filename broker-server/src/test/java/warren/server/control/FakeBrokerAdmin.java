@@ -147,4 +147,9 @@ public final class FakeBrokerAdmin implements BrokerAdmin {
             throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
         }
     }
+
+    @Override
+    public void setVmMemoryHighWatermark(double relative) {
+        throw new UnsupportedOperationException("not used by the control tests");
+    }
 }

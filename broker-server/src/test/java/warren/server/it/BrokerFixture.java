@@ -179,13 +179,7 @@ public final class BrokerFixture implements BeforeAllCallback, AfterAllCallback 
 
         @Override
         public void setVmMemoryHighWatermark(double relative) {
-            try {
-                admin.getClass().getMethod("setVmMemoryHighWatermark", double.class).invoke(admin, relative);
-            } catch (NoSuchMethodException e) {
-                throw new UnsupportedOperationException("BrokerAdmin.setVmMemoryHighWatermark(double) not implemented");
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
+            admin.setVmMemoryHighWatermark(relative);
         }
     }
 

@@ -46,7 +46,7 @@ class ResourceAlarmIT extends AmqpIT {
                 Blocking b = new Blocking();
                 c.addBlockedListener(b);
                 Channel ch = c.createChannel();
-                String qn = ch.queueDeclare("", false, true, true, null).getQueue();
+                String qn = ch.queueDeclare("", false, false, true, null).getQueue(); // not exclusive: another connection checks it
                 ch.basicPublish("", qn, null, bytes("held"));
                 assertTrue(b.blocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.blocked expected");
                 assertNotNull(b.reason.get());
