@@ -26,6 +26,7 @@ import warren.server.control.ControlServer;
 import warren.server.control.DaemonActions;
 import warren.server.netty.AmqpServer;
 import warren.server.netty.EventLoops;
+import warren.core.store.rocksdb.RocksDbMessageStore;
 
 /**
  * One node's lifecycle. Start order: (config, loaded by the caller) → cookie → broker → AMQP
@@ -67,7 +68,10 @@ public final class BrokerDaemon implements AutoCloseable {
             // deliveries to a consumer on the same loop then need no thread hop.
             EventLoops loops = EventLoops.create();
             started.push(loops::close);
-            broker = new Broker(settings, loops.queueExecutors());
+            // The store is opened (and recovered) before any listener accepts a client.
+            RocksDbMessageStore store = new RocksDbMessageStore(server.dataDir().resolve("store"));
+            started.push(store::close);
+            broker = new Broker(settings, loops.queueExecutors(), store);
             started.push(broker);
 
             AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);

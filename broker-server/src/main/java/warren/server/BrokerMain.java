@@ -59,6 +59,8 @@ public final class BrokerMain {
             daemon.start();
         } catch (ConfigError e) {
             return fail(err, e.getMessage(), e);
+        } catch (warren.core.store.StoreException e) {
+            return fail(err, "node " + config.server().nodeName() + " cannot use its data: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             return fail(err, "node " + config.server().nodeName() + " failed to start: " + e, e);
         }

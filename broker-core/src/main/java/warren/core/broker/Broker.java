@@ -24,6 +24,12 @@ import warren.core.security.AccessKind;
 import warren.core.security.PasswordHash;
 import warren.core.security.Permission;
 import warren.core.security.User;
+import warren.core.store.DefinitionCodec;
+import warren.core.store.DefinitionRecord;
+import warren.core.store.InMemoryMessageStore;
+import warren.core.store.MessageStore;
+import warren.core.queue.MessageQueue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One node's broker: vhosts, users and permissions, the memory alarm, the open connections.
@@ -47,6 +53,8 @@ public final class Broker implements AutoCloseable {
     }
 
     private final BrokerSettings settings;
+    private final MessageStore store;
+    private volatile CompletableFuture<Void> lastDefinitionWrite = CompletableFuture.completedFuture(null);
     private final long startedAt = System.currentTimeMillis();
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, User> users = new ConcurrentHashMap<>();
@@ -61,15 +69,21 @@ public final class Broker implements AutoCloseable {
             new ConcurrentHashMap<>();
 
     public Broker(BrokerSettings settings) {
-        this(settings, null);
+        this(settings, null, new InMemoryMessageStore());
+    }
+
+    public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors) {
+        this(settings, queueExecutors, new InMemoryMessageStore());
     }
 
     /**
      * @param queueExecutors supplies one serial executor per new queue (the daemon passes its I/O
      *                       event loops); null makes the broker use its own small pool
+     * @param store          where durable definitions and persistent messages live; recovered here
      */
-    public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors) {
+    public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors, MessageStore store) {
         this.settings = settings;
+        this.store = store;
         this.memory = new MemoryMonitor(settings.memoryHighWatermarkRelative(), Runtime.getRuntime().maxMemory());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemonThread(r, "warren-timer"));
         t.setRemoveOnCancelPolicy(true);
@@ -87,7 +101,7 @@ public final class Broker implements AutoCloseable {
                 ? "memory alarm set: queued message bytes {} above the high watermark {}; publishers are blocked"
                 : "memory alarm cleared: queued message bytes {} below the high watermark {}",
                 memory.usedBytes(), memory.limitBytes()));
-        bootDefaults();
+        recover();
         sampleLiveHeap();
         timer.scheduleWithFixedDelay(this::sampleLiveHeap, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
@@ -115,11 +129,92 @@ public final class Broker implements AutoCloseable {
         return t;
     }
 
+    /** First boot (nothing stored): the default vhost, user and permissions, persisted. */
     private void bootDefaults() {
+        LOG.info("first start: creating vhost '{}' and user '{}'", settings.defaultVhost(), settings.defaultUser());
         vhosts.put(settings.defaultVhost(), new VirtualHost(settings.defaultVhost(), this));
-        users.put(settings.defaultUser(), new User(settings.defaultUser(), PasswordHash.hash(settings.defaultPass()),
-                settings.defaultUserTags()));
-        putPermission(new Permission(settings.defaultUser(), settings.defaultVhost(), ".*", ".*", ".*"));
+        persist(DefinitionCodec.vhost(new DefinitionCodec.VhostDef(settings.defaultVhost())));
+        User guest = new User(settings.defaultUser(), PasswordHash.hash(settings.defaultPass()),
+                settings.defaultUserTags());
+        users.put(guest.name(), guest);
+        persist(DefinitionCodec.user(new DefinitionCodec.UserDef(guest.name(), guest.passwordHash(), guest.tags())));
+        Permission p = new Permission(settings.defaultUser(), settings.defaultVhost(), ".*", ".*", ".*");
+        putPermission(p);
+        persist(DefinitionCodec.permission(new DefinitionCodec.PermissionDef(p.vhost(), p.user(), p.configure(),
+                p.write(), p.read())));
+        lastDefinitionWrite.join();
+    }
+
+    /** Rebuilds definitions and queues from the store (or creates the defaults on first boot). */
+    private void recover() {
+        List<DefinitionRecord> records = store.loadDefinitions();
+        if (records.isEmpty()) {
+            bootDefaults();
+            store.dropOtherQueues(Set.of());
+            return;
+        }
+        long started = System.nanoTime();
+        records = new ArrayList<>(records);
+        records.sort(java.util.Comparator.comparingInt(r -> r.kind().code()));
+        List<MessageQueue> durableQueues = new ArrayList<>();
+        for (DefinitionRecord r : records) {
+            Object d = DefinitionCodec.decode(r);
+            if (d instanceof DefinitionCodec.VhostDef v) {
+                vhosts.put(v.name(), new VirtualHost(v.name(), this));
+            } else if (d instanceof DefinitionCodec.UserDef u) {
+                users.put(u.name(), new User(u.name(), u.passwordHash(), u.tags()));
+            } else if (d instanceof DefinitionCodec.PermissionDef p) {
+                putPermission(new Permission(p.user(), p.vhost(), p.configure(), p.write(), p.read()));
+            } else if (d instanceof DefinitionCodec.ExchangeDef e && vhosts.containsKey(e.vhost())) {
+                vhosts.get(e.vhost()).restoreExchange(e);
+            } else if (d instanceof DefinitionCodec.QueueDef q && vhosts.containsKey(q.vhost())) {
+                durableQueues.add(vhosts.get(q.vhost()).restoreQueue(q));
+            } else if (d instanceof DefinitionCodec.BindingDef b && vhosts.containsKey(b.vhost())) {
+                vhosts.get(b.vhost()).restoreBinding(b);
+            }
+        }
+        Set<String> keys = new java.util.HashSet<>();
+        for (MessageQueue q : durableQueues) {
+            keys.add(q.storeKey());
+        }
+        store.dropOtherQueues(keys);
+        long messages = 0;
+        for (MessageQueue q : durableQueues) {
+            long t = System.nanoTime();
+            MessageStore.RecoveredQueue rq = store.recover(q.storeKey(), MessageQueue.PAGE_IN_MEMORY);
+            q.recover(rq).join();
+            messages += rq.total();
+            if (rq.total() > 0) {
+                LOG.info("recovered {} messages of {} in {} ms", rq.total(), q, (System.nanoTime() - t) / 1_000_000);
+            }
+        }
+        LOG.info("recovered {} vhosts, {} users, {} durable queues with {} messages in {} ms", vhosts.size(),
+                users.size(), durableQueues.size(), messages, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    public MessageStore store() {
+        return store;
+    }
+
+    /** Stores a definition record; the returned future completes when it is synced. */
+    CompletableFuture<Void> persist(DefinitionRecord record) {
+        CompletableFuture<Void> f = store.putDefinition(record);
+        lastDefinitionWrite = f;
+        return f;
+    }
+
+    CompletableFuture<Void> unpersist(DefinitionRecord.Kind kind, String key) {
+        CompletableFuture<Void> f = store.deleteDefinition(kind, key);
+        lastDefinitionWrite = f;
+        return f;
+    }
+
+    /**
+     * The most recent definition write. Writes complete in submission order, so a channel that
+     * changed definitions answers its client once this completes.
+     */
+    public CompletableFuture<Void> lastDefinitionWrite() {
+        return lastDefinitionWrite;
     }
 
     public BrokerSettings settings() {
@@ -250,6 +345,7 @@ public final class Broker implements AutoCloseable {
 
     @Override
     public void close() {
+        store.close();
         timer.shutdownNow();
         if (ownPool != null) {
             ownPool.shutdownNow();

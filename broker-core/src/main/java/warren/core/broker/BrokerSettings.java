@@ -21,6 +21,8 @@ import java.util.Set;
  * @param maxMessageSize             largest message body accepted ({@code max_message_size}); larger gets 406
  * @param memoryHighWatermarkRelative fraction of the JVM's max heap above which publishers are blocked
  * @param authMechanisms             SASL mechanisms offered, in order ({@code auth_mechanisms.N})
+ * @param diskFreeLimitBytes         publishers are blocked when the data directory's disk has less free space
+ *                                   ({@code disk_free_limit.absolute} / {@code .relative}); 0 disables
  */
 public record BrokerSettings(
         String nodeName,
@@ -35,30 +37,33 @@ public record BrokerSettings(
         int channelMax,
         long maxMessageSize,
         double memoryHighWatermarkRelative,
-        List<String> authMechanisms) {
+        List<String> authMechanisms,
+        long diskFreeLimitBytes) {
 
     public static final String VERSION = "0.1.0";
 
     /** RabbitMQ's defaults: guest/guest on "/", heartbeat 60 s, frame_max 128 KiB, channel_max 2047. */
     public static BrokerSettings defaults(String nodeName, Path dataDir) {
         return new BrokerSettings(nodeName, dataDir, "/", "guest", "guest", Set.of("administrator"),
-                Set.of("guest"), 60, 131072, 2047, 128L * 1024 * 1024, 0.4, List.of("PLAIN", "AMQPLAIN"));
+                Set.of("guest"), 60, 131072, 2047, 128L * 1024 * 1024, 0.4, List.of("PLAIN", "AMQPLAIN"),
+                50_000_000L);
     }
 
     public BrokerSettings withHeartbeat(int seconds) {
         return new BrokerSettings(nodeName, dataDir, defaultVhost, defaultUser, defaultPass, defaultUserTags,
                 loopbackUsers, seconds, frameMax, channelMax, maxMessageSize, memoryHighWatermarkRelative,
-                authMechanisms);
+                authMechanisms, diskFreeLimitBytes);
     }
 
     public BrokerSettings withLoopbackUsers(Set<String> users) {
         return new BrokerSettings(nodeName, dataDir, defaultVhost, defaultUser, defaultPass, defaultUserTags,
                 users, heartbeatSeconds, frameMax, channelMax, maxMessageSize, memoryHighWatermarkRelative,
-                authMechanisms);
+                authMechanisms, diskFreeLimitBytes);
     }
 
     public BrokerSettings withMemoryHighWatermark(double relative) {
         return new BrokerSettings(nodeName, dataDir, defaultVhost, defaultUser, defaultPass, defaultUserTags,
-                loopbackUsers, heartbeatSeconds, frameMax, channelMax, maxMessageSize, relative, authMechanisms);
+                loopbackUsers, heartbeatSeconds, frameMax, channelMax, maxMessageSize, relative, authMechanisms,
+                diskFreeLimitBytes);
     }
 }

@@ -12,6 +12,8 @@ import warren.core.routing.Exchange;
 import warren.core.security.PasswordHash;
 import warren.core.security.Permission;
 import warren.core.security.User;
+import warren.core.store.DefinitionCodec;
+import warren.core.store.DefinitionRecord;
 
 /** {@link BrokerAdmin} over one node's in-memory state. */
 final class LocalAdmin implements BrokerAdmin {
@@ -26,7 +28,21 @@ final class LocalAdmin implements BrokerAdmin {
         if (broker.userMap().containsKey(name)) {
             throw new AdminException("user_already_exists", "User \"" + name + "\" already exists");
         }
-        broker.userMap().put(name, new User(name, PasswordHash.hash(password), tags));
+        putUser(new User(name, PasswordHash.hash(password), tags));
+    }
+
+    private void putUser(User u) {
+        broker.userMap().put(u.name(), u);
+        await(broker.persist(DefinitionCodec.user(new DefinitionCodec.UserDef(u.name(), u.passwordHash(), u.tags()))));
+    }
+
+    /** Management answers after the change is on disk, as a client's declare-ok is. */
+    private static void await(java.util.concurrent.CompletableFuture<Void> write) {
+        try {
+            write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AdminException("store_error", "the change could not be stored: " + e.getMessage());
+        }
     }
 
     @Override
@@ -34,7 +50,13 @@ final class LocalAdmin implements BrokerAdmin {
         if (broker.userMap().remove(name) == null) {
             throw new AdminException("no_such_user", "User \"" + name + "\" does not exist");
         }
-        broker.permissionMap().values().removeIf(p -> p.user().equals(name));
+        for (Permission p : List.copyOf(broker.permissionMap().values())) {
+            if (p.user().equals(name)) {
+                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
+                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
+            }
+        }
+        await(broker.unpersist(DefinitionRecord.Kind.USER, name));
         for (Broker.ConnectionView c : broker.connections()) {
             if (name.equals(c.user())) {
                 c.forceClose("user '" + name + "' was deleted");
@@ -45,13 +67,13 @@ final class LocalAdmin implements BrokerAdmin {
     @Override
     public synchronized void changePassword(String name, String password) {
         User u = requireUser(name);
-        broker.userMap().put(name, new User(name, PasswordHash.hash(password), u.tags()));
+        putUser(new User(name, PasswordHash.hash(password), u.tags()));
     }
 
     @Override
     public synchronized void setUserTags(String name, Set<String> tags) {
         User u = requireUser(name);
-        broker.userMap().put(name, new User(name, u.passwordHash(), tags));
+        putUser(new User(name, u.passwordHash(), tags));
     }
 
     @Override
@@ -83,6 +105,7 @@ final class LocalAdmin implements BrokerAdmin {
             throw new AdminException("vhost_already_exists", "Virtual host '" + name + "' already exists");
         }
         broker.vhostMap().put(name, new VirtualHost(name, broker));
+        await(broker.persist(DefinitionCodec.vhost(new DefinitionCodec.VhostDef(name))));
     }
 
     @Override
@@ -91,13 +114,19 @@ final class LocalAdmin implements BrokerAdmin {
         if (v == null) {
             throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
         }
-        broker.permissionMap().values().removeIf(p -> p.vhost().equals(name));
+        for (Permission p : List.copyOf(broker.permissionMap().values())) {
+            if (p.vhost().equals(name)) {
+                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
+                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
+            }
+        }
         for (Broker.ConnectionView c : broker.connections()) {
             if (name.equals(c.vhost())) {
                 c.forceClose("vhost '" + name + "' is deleted");
             }
         }
         v.destroy();
+        await(broker.unpersist(DefinitionRecord.Kind.VHOST, name));
     }
 
     @Override
@@ -116,6 +145,8 @@ final class LocalAdmin implements BrokerAdmin {
         } catch (IllegalArgumentException e) {
             throw new AdminException("invalid_regexp", e.getMessage());
         }
+        await(broker.persist(DefinitionCodec.permission(new DefinitionCodec.PermissionDef(vhost, user, configure,
+                write, read))));
     }
 
     @Override
@@ -123,6 +154,7 @@ final class LocalAdmin implements BrokerAdmin {
         requireUser(user);
         requireVhost(vhost);
         broker.permissionMap().remove(Broker.permissionKey(vhost, user));
+        await(broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(vhost, user)));
     }
 
     @Override

@@ -26,6 +26,8 @@ import warren.core.queue.QueueHost;
 import warren.core.routing.Binding;
 import warren.core.routing.Exchange;
 import warren.core.routing.ExchangeType;
+import warren.core.store.DefinitionCodec;
+import warren.core.store.DefinitionRecord;
 
 /**
  * One virtual host: its exchanges, queues and bindings. Definition changes are serialised on this
@@ -42,6 +44,8 @@ public final class VirtualHost implements QueueHost {
     private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
     /** Bindings by destination ("q:name" / "e:name"), to drop them when the destination goes. */
     private final ConcurrentHashMap<String, Set<Binding>> bindingsByDestination = new ConcurrentHashMap<>();
+    /** Bindings whose source and destination are both durable: they have a stored record. */
+    private final Set<Binding> durableBindings = ConcurrentHashMap.newKeySet();
 
     VirtualHost(String name, Broker broker) {
         this.name = name;
@@ -102,6 +106,10 @@ public final class VirtualHost implements QueueHost {
         }
         Exchange created = new Exchange(name, exchangeName, type, durable, autoDelete, internal, args);
         exchanges.put(exchangeName, created);
+        if (durable) {
+            broker.persist(DefinitionCodec.exchange(new DefinitionCodec.ExchangeDef(name, exchangeName,
+                    type.wireName(), durable, autoDelete, internal, created.arguments())));
+        }
         return created;
     }
 
@@ -141,12 +149,16 @@ public final class VirtualHost implements QueueHost {
 
     private void removeExchange(Exchange e) {
         exchanges.remove(e.name());
+        if (e.durable()) {
+            broker.unpersist(DefinitionRecord.Kind.EXCHANGE, DefinitionCodec.key(name, e.name()));
+        }
         for (Binding b : e.bindings()) {
             removeBinding(b);
         }
         Set<Binding> incoming = bindingsByDestination.remove("e:" + e.name());
         if (incoming != null) {
             for (Binding b : incoming) {
+                forgetBinding(b);
                 Exchange source = exchanges.get(b.source());
                 if (source != null) {
                     source.unbind(b);
@@ -221,8 +233,12 @@ public final class VirtualHost implements QueueHost {
             return existing;
         }
         MessageQueue q = new MessageQueue(name, queueName, durable, exclusive, autoDelete, exclusive ? owner : null,
-                parsed, broker.nextQueueExecutor(), this);
+                parsed, broker.nextQueueExecutor(), this, broker.store());
         queues.put(queueName, q);
+        if (durable) {
+            broker.persist(DefinitionCodec.queue(new DefinitionCodec.QueueDef(name, queueName, true, autoDelete,
+                    parsed.raw())));
+        }
         // Every queue is bound to the default exchange by its name (implicit, not listed as a binding row).
         return q;
     }
@@ -234,17 +250,22 @@ public final class VirtualHost implements QueueHost {
             return CompletableFuture.completedFuture(0); // RabbitMQ: deleting a missing queue is ok
         }
         checkExclusive(q, owner);
-        return q.delete(ifUnused, ifEmpty).thenApply(n -> {
+        // Answer only once the removal of a durable queue's records is on disk.
+        return q.delete(ifUnused, ifEmpty).thenCompose(n -> {
             removeQueueDefinitions(q);
-            return n;
+            return broker.lastDefinitionWrite().thenApply(v -> n);
         });
     }
 
     private synchronized void removeQueueDefinitions(MessageQueue q) {
         if (queues.remove(q.name(), q)) {
+            if (q.durable()) {
+                broker.unpersist(DefinitionRecord.Kind.QUEUE, DefinitionCodec.key(name, q.name()));
+            }
             Set<Binding> bound = bindingsByDestination.remove("q:" + q.name());
             if (bound != null) {
                 for (Binding b : bound) {
+                    forgetBinding(b);
                     Exchange source = exchanges.get(b.source());
                     if (source != null) {
                         source.unbind(b);
@@ -293,6 +314,24 @@ public final class VirtualHost implements QueueHost {
         source.type().validateBinding(b.arguments());
         if (source.bind(b)) {
             bindingsByDestination.computeIfAbsent(destinationKey(b), k -> ConcurrentHashMap.newKeySet()).add(b);
+            boolean destinationDurable = b.toExchange() ? exchanges.get(b.destination()).durable()
+                    : queues.get(b.destination()).durable();
+            if (source.durable() && destinationDurable) {
+                durableBindings.add(b);
+                broker.persist(bindingRecord(b));
+            }
+        }
+    }
+
+    private DefinitionRecord bindingRecord(Binding b) {
+        return DefinitionCodec.binding(new DefinitionCodec.BindingDef(name, b.source(), b.destination(),
+                b.toExchange(), b.routingKey(), b.arguments()));
+    }
+
+    /** Drops a binding's stored record, if it was durable. */
+    private void forgetBinding(Binding b) {
+        if (durableBindings.remove(b)) {
+            broker.unpersist(DefinitionRecord.Kind.BINDING, bindingRecord(b).key());
         }
     }
 
@@ -314,6 +353,7 @@ public final class VirtualHost implements QueueHost {
 
     /** Removes a binding; true if it existed. */
     private boolean removeBinding(Binding b) {
+        forgetBinding(b);
         Exchange source = exchanges.get(b.source());
         boolean removed = source != null && source.unbind(b);
         Set<Binding> set = bindingsByDestination.get(destinationKey(b));
@@ -339,6 +379,38 @@ public final class VirtualHost implements QueueHost {
             out.addAll(e.bindings());
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ recovery (boot, single-threaded)
+
+    void restoreExchange(DefinitionCodec.ExchangeDef d) {
+        ExchangeType type = ExchangeType.byName(d.type()).orElseThrow(() -> new warren.core.store.StoreException(
+                "stored exchange '" + d.name() + "' has unknown type '" + d.type() + "'"));
+        exchanges.put(d.name(), new Exchange(name, d.name(), type, d.durable(), d.autoDelete(), d.internal(),
+                d.arguments()));
+    }
+
+    MessageQueue restoreQueue(DefinitionCodec.QueueDef d) {
+        MessageQueue q = new MessageQueue(name, d.name(), true, false, d.autoDelete(), null,
+                QueueArguments.parse(d.arguments(), d.name(), name), broker.nextQueueExecutor(), this,
+                broker.store());
+        queues.put(d.name(), q);
+        return q;
+    }
+
+    void restoreBinding(DefinitionCodec.BindingDef d) {
+        Exchange source = exchanges.get(d.source());
+        boolean present = d.toExchange() ? exchanges.containsKey(d.destination()) : queues.containsKey(d.destination());
+        if (source == null || !present) {
+            LOG.warn("stored binding {} -> {} in vhost '{}' refers to a missing {}; dropped", d.source(),
+                    d.destination(), name, source == null ? "exchange" : "destination");
+            return;
+        }
+        Binding b = new Binding(d.source(), d.destination(), d.toExchange(), d.routingKey(), d.arguments());
+        if (source.bind(b)) {
+            bindingsByDestination.computeIfAbsent(destinationKey(b), k -> ConcurrentHashMap.newKeySet()).add(b);
+            durableBindings.add(b);
+        }
     }
 
     // ------------------------------------------------------------------ routing
@@ -532,6 +604,17 @@ public final class VirtualHost implements QueueHost {
     synchronized void destroy() {
         for (MessageQueue q : List.copyOf(queues.values())) {
             q.deleteNow();
+            if (q.durable()) {
+                broker.unpersist(DefinitionRecord.Kind.QUEUE, DefinitionCodec.key(name, q.name()));
+            }
+        }
+        for (Exchange e : exchanges.values()) {
+            if (e.durable() && !e.name().isEmpty() && !e.name().startsWith("amq.")) {
+                broker.unpersist(DefinitionRecord.Kind.EXCHANGE, DefinitionCodec.key(name, e.name()));
+            }
+        }
+        for (Binding b : List.copyOf(durableBindings)) {
+            forgetBinding(b);
         }
         queues.clear();
         exchanges.clear();

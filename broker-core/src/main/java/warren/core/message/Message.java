@@ -15,6 +15,10 @@ public final class Message {
     private final byte[] rawProperties;
     private final byte[] body;
     private final long publishedAtMillis;
+    /** Id of the stored body (0: not stored); set once by the publishing channel before routing. */
+    private long storeId;
+    /** Whether the stored body is indexed by several queues (reference-counted). */
+    private boolean sharedBody;
 
     public Message(String exchange, String routingKey, BasicProperties properties, byte[] rawProperties,
                    byte[] body, long publishedAtMillis) {
@@ -30,6 +34,20 @@ public final class Message {
     public Message withProperties(String newExchange, String newRoutingKey, BasicProperties newProperties) {
         return new Message(newExchange, newRoutingKey, newProperties, ContentHeader.encodeProperties(newProperties),
                 body, System.currentTimeMillis());
+    }
+
+    /** Set before the message is handed to queues (their executors give the happens-before). */
+    public void stored(long id, boolean shared) {
+        this.storeId = id;
+        this.sharedBody = shared;
+    }
+
+    public long storeId() {
+        return storeId;
+    }
+
+    public boolean sharedBody() {
+        return sharedBody;
     }
 
     public String exchange() {

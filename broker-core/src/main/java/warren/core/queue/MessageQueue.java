@@ -13,7 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warren.core.amqp.ChannelException;
 import warren.core.amqp.ReplyCode;
+import io.netty.buffer.Unpooled;
+import warren.core.amqp.BasicProperties;
 import warren.core.message.Message;
+import warren.core.store.MessageStore;
+import warren.core.store.StoredEntry;
+import warren.core.store.StoredMessage;
 
 /**
  * One queue. Its state is touched only by tasks run on its serial executor, so no locks: every
@@ -39,6 +44,18 @@ public final class MessageQueue {
     private final QueueArguments arguments;
     private final Executor executor;
     private final QueueHost host;
+    private final MessageStore store;
+    private final String storeKey;
+    /** Persistent messages are written to the store (durable queue on a node with a disk store). */
+    private final boolean persistentQueue;
+    /** Backlog beyond {@link #PAGE_IN_MEMORY} ready messages is kept on disk only (not for priority queues). */
+    private final boolean pagingEnabled;
+
+    /** Ready messages kept in memory per queue; the rest of a longer backlog waits on disk. */
+    public static final int PAGE_IN_MEMORY = 20_000;
+    private static final int PAGE_BATCH = 5_000;
+    private static final CompletableFuture<Boolean> ACCEPTED = CompletableFuture.completedFuture(true);
+    private static final CompletableFuture<Boolean> REFUSED = CompletableFuture.completedFuture(false);
 
     // --- state owned by the executor ---
     private final ReadyList ready;
@@ -51,6 +68,12 @@ public final class MessageQueue {
     private long lastUsedMillis = System.currentTimeMillis();
     private long expiryCheckAt = Long.MAX_VALUE;
     private volatile Counts snapshot = new Counts(0, 0, 0);
+    /** Ready messages on disk only (paged out), from seq {@link #nextDiskSeq} on. */
+    private long diskCount;
+    private long nextDiskSeq;
+    private boolean loading;
+    private int diskEpoch;
+    private final List<Runnable> waitingForLoad = new ArrayList<>();
 
     private static final class ConsumerSlot {
         final QueueConsumer consumer;
@@ -64,7 +87,8 @@ public final class MessageQueue {
     }
 
     public MessageQueue(String vhost, String name, boolean durable, boolean exclusive, boolean autoDelete,
-                        Object exclusiveOwner, QueueArguments arguments, Executor executor, QueueHost host) {
+                        Object exclusiveOwner, QueueArguments arguments, Executor executor, QueueHost host,
+                        MessageStore store) {
         this.vhost = vhost;
         this.name = name;
         this.durable = durable;
@@ -74,6 +98,10 @@ public final class MessageQueue {
         this.arguments = arguments;
         this.executor = executor;
         this.host = host;
+        this.store = store;
+        this.storeKey = vhost + '\0' + name;
+        this.persistentQueue = durable && store.isDurable();
+        this.pagingEnabled = store.isDurable() && arguments.maxPriority == 0;
         this.ready = new ReadyList(arguments.maxPriority);
         if (arguments.expires > 0) {
             executor.execute(this::scheduleUnusedCheck);
@@ -86,6 +114,11 @@ public final class MessageQueue {
 
     public String name() {
         return name;
+    }
+
+    /** The queue's key in the message store ("vhost\0name"). */
+    public String storeKey() {
+        return storeKey;
     }
 
     public boolean durable() {
@@ -121,9 +154,9 @@ public final class MessageQueue {
      */
     public void publish(Message message, Consumer<Boolean> accepted) {
         executor.execute(() -> {
-            boolean ok = enqueue(message);
+            CompletableFuture<Boolean> result = enqueue(message);
             if (accepted != null) {
-                accepted.accept(ok);
+                result.whenComplete((ok, err) -> accepted.accept(err == null && ok));
             }
             dispatch();
             updateSnapshot();
@@ -183,19 +216,36 @@ public final class MessageQueue {
     }
 
     public CompletableFuture<GetResult> get(boolean ackRequired) {
-        return call(() -> {
+        CompletableFuture<GetResult> f = new CompletableFuture<>();
+        executor.execute(() -> getNow(ackRequired, f));
+        return f;
+    }
+
+    private void getNow(boolean ackRequired, CompletableFuture<GetResult> f) {
+        try {
             checkNotDeleted();
             touch();
+            if (ready.size() == 0 && diskCount > 0) {
+                waitingForLoad.add(() -> getNow(ackRequired, f)); // page the backlog in first
+                loadMore();
+                return;
+            }
             QueueEntry e = nextLive();
             if (e != null) {
                 if (ackRequired) {
                     unacked++;
+                    markDelivered(e);
                 } else {
                     host.adjustMemory(-e.message.bodySize());
+                    forget(e);
                 }
             }
-            return new GetResult(e, ready.size());
-        });
+            maybeLoadMore();
+            updateSnapshot();
+            f.complete(new GetResult(e, readyCount()));
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
     }
 
     /** The client acknowledged these entries. */
@@ -207,6 +257,9 @@ public final class MessageQueue {
             }
             unacked -= entries.size();
             host.adjustMemory(-bytes);
+            for (QueueEntry e : entries) {
+                forget(e);
+            }
             updateSnapshot();
         });
     }
@@ -246,8 +299,12 @@ public final class MessageQueue {
     public CompletableFuture<Counts> counts() {
         return call(() -> {
             checkNotDeleted();
-            return new Counts(ready.size(), unacked, consumers.size());
+            return new Counts(readyCount(), unacked, consumers.size());
         });
+    }
+
+    private int readyCount() {
+        return (int) Math.min(Integer.MAX_VALUE, ready.size() + diskCount);
     }
 
     /** Redeclare counts as use for x-expires. */
@@ -255,16 +312,20 @@ public final class MessageQueue {
         return call(() -> {
             checkNotDeleted();
             touch();
-            return new Counts(ready.size(), unacked, consumers.size());
+            return new Counts(readyCount(), unacked, consumers.size());
         });
     }
 
     public CompletableFuture<Integer> purge() {
         return call(() -> {
             checkNotDeleted();
-            int n = ready.size();
+            int n = readyCount();
             host.adjustMemory(-ready.bytes());
-            ready.clear();
+            QueueEntry e;
+            while ((e = ready.poll()) != null) {
+                forget(e);
+            }
+            dropDiskBacklog();
             updateSnapshot();
             return n;
         });
@@ -295,8 +356,13 @@ public final class MessageQueue {
     }
 
     private int forceDelete() {
+        int n = readyCount();
+        if (persistentQueue || pagingEnabled) {
+            store.removeRange(storeKey, 0, Long.MAX_VALUE);
+        }
+        diskCount = 0;
+        diskEpoch++;
         deleted = true;
-        int n = ready.size();
         host.adjustMemory(-ready.bytes());
         ready.clear();
         List<ConsumerSlot> gone = new ArrayList<>(consumers);
@@ -351,9 +417,9 @@ public final class MessageQueue {
         lastUsedMillis = System.currentTimeMillis();
     }
 
-    private boolean enqueue(Message m) {
+    private CompletableFuture<Boolean> enqueue(Message m) {
         if (deleted) {
-            return true; // deleted while the publish was in flight: dropped, as if unrouted
+            return ACCEPTED; // deleted while the publish was in flight: dropped, as if unrouted
         }
         long now = System.currentTimeMillis();
         long ttl = messageTtl(m);
@@ -362,33 +428,148 @@ public final class MessageQueue {
             expiresAt = now + 1; // RabbitMQ: TTL 0 means "deliver now or never"
         } else if (ttl == 0) {
             deadLetterOrDrop(m, "expired");
-            return true;
+            return ACCEPTED;
         }
         if (atLimit(m.bodySize())) {
             switch (arguments.overflow) {
                 case REJECT_PUBLISH:
-                    return false;
+                    return REFUSED;
                 case REJECT_PUBLISH_DLX:
                     deadLetterOrDrop(m, "maxlen");
-                    return false;
+                    return REFUSED;
                 default:
                     break;
             }
         }
         QueueEntry e = new QueueEntry(nextSeq++, m, expiresAt);
-        ready.addLast(e);
-        host.adjustMemory(m.bodySize());
+        boolean persistent = persistentQueue && m.isPersistent();
+        boolean page = pagingEnabled && (diskCount > 0 || ready.size() >= PAGE_IN_MEMORY);
+        CompletableFuture<Boolean> result = ACCEPTED;
+        if (persistent || page) {
+            CompletableFuture<Void> written = store(e, persistent);
+            if (persistent) {
+                result = written.handle((v, err) -> err == null);
+            }
+        }
+        if (page) {
+            if (diskCount++ == 0) {
+                nextDiskSeq = e.seq;
+            }
+        } else {
+            ready.addLast(e);
+            host.adjustMemory(m.bodySize());
+        }
         if (arguments.overflow == QueueArguments.Overflow.DROP_HEAD) {
-            while (overLimit()) {
+            while (overLimit() && ready.size() > 0) {
                 QueueEntry dropped = ready.pollOldestLowest();
                 host.adjustMemory(-dropped.message.bodySize());
+                forget(dropped);
                 deadLetterOrDrop(dropped, "maxlen");
             }
         }
-        if (expiresAt != Long.MAX_VALUE) {
+        if (expiresAt != Long.MAX_VALUE && !page) {
             scheduleExpiry(expiresAt);
         }
-        return true;
+        return result;
+    }
+
+    /** Writes the entry's index record (and its body, unless the channel stored it already). */
+    private CompletableFuture<Void> store(QueueEntry e, boolean persistent) {
+        Message m = e.message;
+        long id = m.storeId();
+        boolean shared = m.sharedBody();
+        if (id == 0 || !persistent) {
+            // Not stored by the publisher (transient message paged out, or dead-lettered here): own copy.
+            id = store.nextMessageId();
+            shared = false;
+            store.writeBody(id, new StoredMessage(m.exchange(), m.routingKey(), m.rawProperties(), m.body(),
+                    m.publishedAtMillis()));
+        }
+        int flags = (persistent ? 0 : StoredEntry.TRANSIENT) | (shared ? StoredEntry.SHARED : 0);
+        e.messageId = id;
+        e.storeFlags = flags;
+        return store.writeIndex(storeKey, new StoredEntry(e.seq, id, e.expiresAtMillis, flags));
+    }
+
+    private void dropDiskBacklog() {
+        if (diskCount > 0) {
+            store.removeRange(storeKey, nextDiskSeq, Long.MAX_VALUE);
+            diskCount = 0;
+            diskEpoch++;
+        }
+    }
+
+    private void maybeLoadMore() {
+        if (diskCount > 0 && ready.size() < PAGE_IN_MEMORY / 2) {
+            loadMore();
+        }
+    }
+
+    /** Pages the next part of the disk backlog into memory (read on the store's thread, applied here). */
+    private void loadMore() {
+        if (loading || diskCount == 0) {
+            return;
+        }
+        loading = true;
+        int epoch = diskEpoch;
+        int want = (int) Math.min(PAGE_BATCH, diskCount);
+        store.read(storeKey, nextDiskSeq, want).whenComplete((loaded, err) -> executor.execute(() -> {
+            loading = false;
+            if (deleted || epoch != diskEpoch) {
+                return;
+            }
+            if (err != null) {
+                LOG.error("cannot page in messages of {}", this, err);
+                return;
+            }
+            for (MessageStore.Loaded l : loaded) {
+                if (l.entry().seq() < nextDiskSeq) {
+                    continue;
+                }
+                QueueEntry e = fromStore(l);
+                ready.addLast(e);
+                host.adjustMemory(e.message.bodySize());
+                nextDiskSeq = l.entry().seq() + 1;
+                diskCount--;
+            }
+            if (loaded.size() < want) {
+                diskCount = 0; // the index ran out early: records without bodies were never confirmed
+            }
+            List<Runnable> resume = new ArrayList<>(waitingForLoad);
+            waitingForLoad.clear();
+            resume.forEach(Runnable::run);
+            dispatch();
+        }));
+    }
+
+    private static QueueEntry fromStore(MessageStore.Loaded l) {
+        StoredMessage sm = l.message();
+        BasicProperties props = BasicProperties.read(Unpooled.wrappedBuffer(sm.rawProperties()));
+        Message m = new Message(sm.exchange(), sm.routingKey(), props, sm.rawProperties(), sm.body(), sm.publishedAt());
+        StoredEntry se = l.entry();
+        m.stored(se.messageId(), se.has(StoredEntry.SHARED));
+        QueueEntry e = new QueueEntry(se.seq(), m, se.expiresAt());
+        e.messageId = se.messageId();
+        e.storeFlags = se.flags();
+        e.redelivered = se.has(StoredEntry.DELIVERED);
+        return e;
+    }
+
+    /** Boot: rebuilds this durable queue from what the store recovered. */
+    public CompletableFuture<Void> recover(MessageStore.RecoveredQueue rq) {
+        return call(() -> {
+            for (MessageStore.Loaded l : rq.head()) {
+                QueueEntry e = fromStore(l);
+                ready.addLast(e);
+                host.adjustMemory(e.message.bodySize());
+            }
+            nextSeq = rq.lastSeq() + 1;
+            diskCount = rq.total() - rq.head().size();
+            nextDiskSeq = rq.nextUnloadedSeq();
+            expireHead();
+            updateSnapshot();
+            return null;
+        });
     }
 
     private boolean consumersCanTakeNow() {
@@ -412,12 +593,12 @@ public final class MessageQueue {
     }
 
     private boolean atLimit(long incomingBytes) {
-        return (arguments.maxLength >= 0 && ready.size() >= arguments.maxLength)
+        return (arguments.maxLength >= 0 && readyCount() >= arguments.maxLength)
                 || (arguments.maxLengthBytes >= 0 && ready.bytes() + incomingBytes > arguments.maxLengthBytes);
     }
 
     private boolean overLimit() {
-        return ready.size() > 0 && ((arguments.maxLength >= 0 && ready.size() > arguments.maxLength)
+        return ready.size() > 0 && ((arguments.maxLength >= 0 && readyCount() > arguments.maxLength)
                 || (arguments.maxLengthBytes >= 0 && ready.bytes() > arguments.maxLengthBytes));
     }
 
@@ -427,8 +608,7 @@ public final class MessageQueue {
         QueueEntry e;
         while ((e = ready.poll()) != null) {
             if (e.expiresAtMillis <= now) {
-                host.adjustMemory(-e.message.bodySize());
-                deadLetterOrDrop(e, "expired");
+                discard(e, "expired");
                 continue;
             }
             return e;
@@ -438,7 +618,26 @@ public final class MessageQueue {
 
     private void discard(QueueEntry e, String reason) {
         host.adjustMemory(-e.message.bodySize());
+        forget(e);
         deadLetterOrDrop(e, reason);
+    }
+
+    /** The entry leaves this queue for good: drop its index record (and its body, unless shared). */
+    private void forget(QueueEntry e) {
+        if (e.messageId == 0 || deleted) {
+            return;
+        }
+        boolean deleteBody = (e.storeFlags & StoredEntry.SHARED) == 0 || store.sharedRefs().release(e.messageId);
+        store.removeIndex(storeKey, e.seq, e.messageId, deleteBody);
+        e.messageId = 0;
+    }
+
+    /** First delivery of a stored entry: remembered, so a restart redelivers it flagged redelivered. */
+    private void markDelivered(QueueEntry e) {
+        if (e.messageId != 0 && (e.storeFlags & (StoredEntry.DELIVERED | StoredEntry.TRANSIENT)) == 0) {
+            e.storeFlags |= StoredEntry.DELIVERED;
+            store.updateIndex(storeKey, new StoredEntry(e.seq, e.messageId, e.expiresAtMillis, e.storeFlags));
+        }
     }
 
     private void deadLetterOrDrop(QueueEntry e, String reason) {
@@ -467,12 +666,15 @@ public final class MessageQueue {
             QueueEntry e = ready.poll();
             if (slot.consumer.ackRequired()) {
                 unacked++;
+                markDelivered(e);
             } else {
                 host.adjustMemory(-e.message.bodySize());
+                forget(e);
             }
             slot.consumer.deliver(this, e);
         }
         expireHead();
+        maybeLoadMore();
         updateSnapshot();
     }
 
@@ -551,7 +753,7 @@ public final class MessageQueue {
     }
 
     private void updateSnapshot() {
-        snapshot = new Counts(ready.size(), unacked, consumers.size());
+        snapshot = new Counts(readyCount(), unacked, consumers.size());
     }
 
     @Override

@@ -8,6 +8,10 @@ public final class QueueEntry {
     final Message message;
     final long expiresAtMillis; // Long.MAX_VALUE = never
     boolean redelivered;
+    /** Stored body id when this entry has an index record (0: memory only). */
+    long messageId;
+    /** StoredEntry flags of its index record. */
+    int storeFlags;
 
     QueueEntry(long seq, Message message, long expiresAtMillis) {
         this.seq = seq;

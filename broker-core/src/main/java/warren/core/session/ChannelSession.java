@@ -228,6 +228,7 @@ final class ChannelSession {
 
     private CompletableFuture<?> process(Command c) {
         Method m = c.method();
+        CompletableFuture<Void> before = broker.lastDefinitionWrite();
         switch ((m.classId() << 16) | m.methodId()) {
             case (60 << 16) | 40: return publish((BasicPublish) m, c);
             case (60 << 16) | 80: ack((BasicAck) m); return null;
@@ -239,15 +240,15 @@ final class ChannelSession {
             case (60 << 16) | 70: return get((BasicGet) m);
             case (60 << 16) | 100: recover(true); return null;
             case (60 << 16) | 110: recover(((BasicRecover) m).requeue()); send(new BasicRecoverOk()); return null;
-            case (50 << 16) | 10: return declareQueue((QueueDeclare) m);
-            case (50 << 16) | 20: bindQueue((QueueBind) m); return null;
-            case (50 << 16) | 50: unbindQueue((QueueUnbind) m); return null;
+            case (50 << 16) | 10: return declareQueue((QueueDeclare) m, before);
+            case (50 << 16) | 20: return afterDefinitions(before, bindQueue((QueueBind) m));
+            case (50 << 16) | 50: return afterDefinitions(before, unbindQueue((QueueUnbind) m));
             case (50 << 16) | 30: return purge((QueuePurge) m);
             case (50 << 16) | 40: return deleteQueue((QueueDelete) m);
-            case (40 << 16) | 10: declareExchange((ExchangeDeclare) m); return null;
-            case (40 << 16) | 20: deleteExchange((ExchangeDelete) m); return null;
-            case (40 << 16) | 30: bindExchange((ExchangeBind) m); return null;
-            case (40 << 16) | 40: unbindExchange((ExchangeUnbind) m); return null;
+            case (40 << 16) | 10: return afterDefinitions(before, declareExchange((ExchangeDeclare) m));
+            case (40 << 16) | 20: return afterDefinitions(before, deleteExchange((ExchangeDelete) m));
+            case (40 << 16) | 30: return afterDefinitions(before, bindExchange((ExchangeBind) m));
+            case (40 << 16) | 40: return afterDefinitions(before, unbindExchange((ExchangeUnbind) m));
             case (85 << 16) | 10: confirmSelect((ConfirmSelect) m); return null;
             case (90 << 16) | 10: txSelect(); return null;
             case (90 << 16) | 20: txCommit(); return null;
@@ -260,9 +261,28 @@ final class ChannelSession {
         }
     }
 
+    /**
+     * Sends a definition command's reply once what it stored is synced: durable definitions are on
+     * disk before the client hears they exist. Nothing stored (transient): reply at once.
+     */
+    private CompletableFuture<?> afterDefinitions(CompletableFuture<Void> before, Method reply) {
+        CompletableFuture<Void> written = broker.lastDefinitionWrite();
+        if (written == before || written.isDone() && !written.isCompletedExceptionally()) {
+            if (reply != null) {
+                send(reply);
+            }
+            return null;
+        }
+        return then(written, v -> {
+            if (reply != null) {
+                send(reply);
+            }
+        });
+    }
+
     // ------------------------------------------------------------------ exchanges
 
-    private void declareExchange(ExchangeDeclare m) {
+    private Method declareExchange(ExchangeDeclare m) {
         String name = m.exchange();
         if (!m.passive()) {
             if (name.isEmpty()) {
@@ -271,35 +291,27 @@ final class ChannelSession {
             broker.checkAccess(vhost.name(), user, AccessKind.CONFIGURE, "exchange", name);
         }
         vhost.declareExchange(name, m.type(), m.passive(), m.durable(), m.autoDelete(), m.internal(), m.arguments());
-        if (!m.noWait()) {
-            send(new ExchangeDeclareOk());
-        }
+        return m.noWait() ? null : new ExchangeDeclareOk();
     }
 
-    private void deleteExchange(ExchangeDelete m) {
+    private Method deleteExchange(ExchangeDelete m) {
         broker.checkAccess(vhost.name(), user, AccessKind.CONFIGURE, "exchange", m.exchange());
         vhost.deleteExchange(m.exchange(), m.ifUnused());
-        if (!m.noWait()) {
-            send(new ExchangeDeleteOk());
-        }
+        return m.noWait() ? null : new ExchangeDeleteOk();
     }
 
-    private void bindExchange(ExchangeBind m) {
+    private Method bindExchange(ExchangeBind m) {
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "exchange", m.destination());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.source());
         vhost.bind(new Binding(m.source(), m.destination(), true, m.routingKey(), m.arguments()));
-        if (!m.noWait()) {
-            send(new ExchangeBindOk());
-        }
+        return m.noWait() ? null : new ExchangeBindOk();
     }
 
-    private void unbindExchange(ExchangeUnbind m) {
+    private Method unbindExchange(ExchangeUnbind m) {
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "exchange", m.destination());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.source());
         vhost.unbind(new Binding(m.source(), m.destination(), true, m.routingKey(), m.arguments()));
-        if (!m.noWait()) {
-            send(new ExchangeUnbindOk());
-        }
+        return m.noWait() ? null : new ExchangeUnbindOk();
     }
 
     // ------------------------------------------------------------------ queues
@@ -315,7 +327,7 @@ final class ChannelSession {
         return lastQueue;
     }
 
-    private CompletableFuture<?> declareQueue(QueueDeclare m) {
+    private CompletableFuture<?> declareQueue(QueueDeclare m, CompletableFuture<Void> before) {
         String name = m.queue();
         if (name.isEmpty() && !m.passive()) {
             name = VirtualHost.generateQueueName();
@@ -339,27 +351,28 @@ final class ChannelSession {
             return null;
         }
         String declared = name;
-        return then(q.touchAndCount(), c -> send(new QueueDeclareOk(declared, c.ready(), c.consumers())));
+        CompletableFuture<Void> written = broker.lastDefinitionWrite();
+        CompletableFuture<MessageQueue.Counts> counts = written == before ? q.touchAndCount()
+                : q.touchAndCount().thenCombine(written, (c, v) -> c);
+        return then(counts, c -> send(new QueueDeclareOk(declared, c.ready(), c.consumers())));
     }
 
-    private void bindQueue(QueueBind m) {
+    private Method bindQueue(QueueBind m) {
         String q = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "queue", q);
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.exchange());
         vhost.requireQueue(q, connection);
         vhost.bind(new Binding(m.exchange(), q, false, m.routingKey(), m.arguments()));
-        if (!m.noWait()) {
-            send(new QueueBindOk());
-        }
+        return m.noWait() ? null : new QueueBindOk();
     }
 
-    private void unbindQueue(QueueUnbind m) {
+    private Method unbindQueue(QueueUnbind m) {
         String q = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "queue", q);
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.exchange());
         vhost.requireQueue(q, connection);
         vhost.unbind(new Binding(m.exchange(), q, false, m.routingKey(), m.arguments()));
-        send(new QueueUnbindOk());
+        return new QueueUnbindOk();
     }
 
     private CompletableFuture<?> purge(QueuePurge m) {
@@ -457,6 +470,9 @@ final class ChannelSession {
             }
             return;
         }
+        if (message.isPersistent() && broker.store().isDurable()) {
+            storeBody(message, targets);
+        }
         if (seq == 0) {
             for (MessageQueue q : targets) {
                 q.publish(message, null);
@@ -468,6 +484,29 @@ final class ChannelSession {
         for (MessageQueue q : targets) {
             q.publish(message, ok -> connection.execute(() -> onQueueConfirm(seq, ok)));
         }
+    }
+
+    /**
+     * A persistent message bound for durable queues: its body is stored once, here, whatever the
+     * number of queues; each durable queue then writes only its index record.
+     */
+    private void storeBody(Message message, Set<MessageQueue> targets) {
+        int durableTargets = 0;
+        for (MessageQueue q : targets) {
+            if (q.durable()) {
+                durableTargets++;
+            }
+        }
+        if (durableTargets == 0) {
+            return;
+        }
+        long id = broker.store().nextMessageId();
+        broker.store().writeBody(id, new warren.core.store.StoredMessage(message.exchange(), message.routingKey(),
+                message.rawProperties(), message.body(), message.publishedAtMillis()));
+        if (durableTargets > 1) {
+            broker.store().sharedRefs().set(id, durableTargets);
+        }
+        message.stored(id, durableTargets > 1);
     }
 
     private void routeDirectReply(BasicPublish m, Message message, long seq) {

@@ -57,7 +57,7 @@ final class QueueFixture implements AutoCloseable {
 
     MessageQueue queue(String name, boolean autoDelete, Map<String, Object> args) {
         return new MessageQueue("/", name, false, false, autoDelete, null, QueueArguments.parse(args, name, "/"),
-                new SerialExecutor(pool), host);
+                new SerialExecutor(pool), host, new warren.core.store.InMemoryMessageStore());
     }
 
     static Map<String, Object> args(Object... kv) {

@@ -50,7 +50,8 @@ final class SettingsMapper {
                 intValue(values, "channel_max"),
                 (Long) values.get("max_message_size"),
                 (Double) values.get("vm_memory_high_watermark.relative"),
-                mechanisms);
+                mechanisms,
+                diskFreeLimit(values));
 
         String logFile = (String) values.get("log.file");
         Path logPath;
@@ -70,6 +71,24 @@ final class SettingsMapper {
                         (String) values.get("default_permissions.write"),
                         (String) values.get("default_permissions.read")));
         return new WarrenConfig(broker, server, Map.copyOf(values));
+    }
+
+    /**
+     * disk_free_limit: {@code .relative} (a multiple of total RAM, as RabbitMQ) wins when set,
+     * else {@code .absolute} (default 50MB).
+     */
+    private static long diskFreeLimit(Map<String, Object> values) {
+        Object relative = values.get("disk_free_limit.relative");
+        if (relative instanceof Number r) {
+            long ram = 0;
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os) {
+                ram = os.getTotalMemorySize();
+            }
+            return (long) (r.doubleValue() * ram);
+        }
+        Object absolute = values.get("disk_free_limit.absolute");
+        return absolute instanceof Number a ? a.longValue() : 50_000_000L;
     }
 
     /** {@code WARREN_NODENAME}, completed with the short host name; default {@code warren@<short hostname>}. */
