@@ -103,8 +103,37 @@ public final class Broker implements AutoCloseable {
                 memory.usedBytes(), memory.limitBytes()));
         recover();
         sampleLiveHeap();
+        if (settings.diskFreeLimitBytes() > 0 && store.isDurable()) {
+            timer.scheduleWithFixedDelay(this::sampleDiskFree, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }
         timer.scheduleWithFixedDelay(this::sampleLiveHeap, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
+
+    /** disk_free_limit: publishers are blocked while the data directory's disk has less free space. */
+    private void sampleDiskFree() {
+        try {
+            java.nio.file.Path dir = settings.dataDir();
+            while (dir != null && !java.nio.file.Files.exists(dir)) {
+                dir = dir.getParent();
+            }
+            if (dir == null) {
+                return;
+            }
+            long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+            boolean low = free < settings.diskFreeLimitBytes();
+            if (low != diskLow) {
+                diskLow = low;
+                LOG.warn(low ? "disk alarm set: {} bytes free in {} is below disk_free_limit {}; publishers are blocked"
+                        : "disk alarm cleared: {} bytes free in {} (disk_free_limit {})", free, dir,
+                        settings.diskFreeLimitBytes());
+                memory.setDiskAlarm(low);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("cannot read free disk space", e);
+        }
+    }
+
+    private volatile boolean diskLow;
 
     /** Heap in use after the latest collection of each pool (current use where no collection ran yet). */
     private void sampleLiveHeap() {

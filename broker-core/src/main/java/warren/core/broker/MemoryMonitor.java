@@ -18,6 +18,7 @@ public final class MemoryMonitor {
     private volatile long limitBytes;
     private final AtomicLong used = new AtomicLong();
     private volatile long liveHeap;
+    private volatile boolean diskAlarm;
     private final AtomicBoolean alarm = new AtomicBoolean();
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
 
@@ -51,7 +52,7 @@ public final class MemoryMonitor {
         // Re-check until the flag agrees with the count: two threads crossing the mark in opposite
         // directions at once must not leave the alarm in the wrong state.
         while (true) {
-            boolean over = Math.max(used.get(), liveHeap) > limitBytes;
+            boolean over = memoryOver() || diskAlarm;
             boolean current = alarm.get();
             if (current == over) {
                 return;
@@ -62,6 +63,21 @@ public final class MemoryMonitor {
                 }
             }
         }
+    }
+
+    private boolean memoryOver() {
+        return Math.max(used.get(), liveHeap) > limitBytes;
+    }
+
+    /** The disk alarm (free space below disk_free_limit) blocks publishers the same way. */
+    public void setDiskAlarm(boolean on) {
+        diskAlarm = on;
+        evaluate();
+    }
+
+    /** connection.blocked's reason, as RabbitMQ words it. */
+    public String reason() {
+        return diskAlarm && !memoryOver() ? "low on disk" : "low on memory";
     }
 
     public boolean inAlarm() {

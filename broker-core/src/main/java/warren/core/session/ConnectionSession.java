@@ -436,7 +436,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
         if (on && !blocked) {
             blocked = true;
             if (notify) {
-                send(0, new ConnectionBlocked("low on memory"));
+                send(0, new ConnectionBlocked(broker.memory().reason()));
                 requestFlush();
             }
         } else if (!on && blocked) {

@@ -89,4 +89,26 @@ class ResourceAlarmIT extends AmqpIT {
         assertEquals("held-until-unblocked", str(r.next().getBody()));
         assertUsable(c);
     }
+
+    @Test
+    void publisherIsBlockedWhenFreeDiskIsBelowTheLimit() throws Exception {
+        assumeEmbedded("needs a node started with a disk_free_limit larger than any disk");
+        try (EmbeddedNode node = BrokerFixture.startEmbedded(Map.of("disk_free_limit.absolute", "1000000000000000"))) {
+            ConnectionFactory f = factory();
+            f.setPort(node.amqpPort());
+            try (Connection c = f.newConnection()) {
+                Blocking b = new Blocking();
+                c.addBlockedListener(b);
+                Channel ch = c.createChannel();
+                String qn = ch.queueDeclare("", false, false, true, null).getQueue();
+                ch.basicPublish("", qn, null, bytes("held"));
+                assertTrue(b.blocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.blocked expected");
+                assertEquals("low on disk", b.reason.get());
+                try (Connection reader = f.newConnection()) {
+                    assertEquals(0, reader.createChannel().queueDeclarePassive(qn).getMessageCount(),
+                            "publish must be held while the disk alarm is on");
+                }
+            }
+        }
+    }
 }
