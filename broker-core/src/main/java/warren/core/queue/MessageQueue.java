@@ -54,6 +54,11 @@ public final class MessageQueue {
     /** Ready messages kept in memory per queue; the rest of a longer backlog waits on disk. */
     public static final int PAGE_IN_MEMORY = 20_000;
     private static final int PAGE_BATCH = 5_000;
+    /** Publishes waiting in the queue's mailbox above which publishers are paused, and below which resumed. */
+    private static final int FLOW_PAUSE = 4_000;
+    private static final int FLOW_RESUME = 1_000;
+    private final java.util.concurrent.atomic.AtomicInteger pendingPublishes = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> flowWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final CompletableFuture<Boolean> ACCEPTED = CompletableFuture.completedFuture(true);
     private static final CompletableFuture<Boolean> REFUSED = CompletableFuture.completedFuture(false);
 
@@ -151,9 +156,18 @@ public final class MessageQueue {
     /**
      * Enqueues a routed message. {@code accepted} (may be null) is told on the queue's thread whether
      * the queue took it (false only for x-overflow=reject-publish at the limit).
+     *
+     * @return true when this queue has more publishes waiting to be processed than it can absorb:
+     *         the publisher should stop reading its socket until {@link #whenCaughtUp} runs (credit
+     *         flow, as RabbitMQ's: a queue that falls behind slows its publishers down instead of
+     *         letting its mailbox grow without bound)
      */
-    public void publish(Message message, Consumer<Boolean> accepted) {
+    public boolean publish(Message message, Consumer<Boolean> accepted) {
+        int waiting = pendingPublishes.incrementAndGet();
         executor.execute(() -> {
+            if (pendingPublishes.decrementAndGet() < FLOW_RESUME && !flowWaiters.isEmpty()) {
+                releaseFlowWaiters();
+            }
             CompletableFuture<Boolean> result = enqueue(message);
             if (accepted != null) {
                 result.whenComplete((ok, err) -> accepted.accept(err == null && ok));
@@ -161,6 +175,22 @@ public final class MessageQueue {
             dispatch();
             updateSnapshot();
         });
+        return waiting > FLOW_PAUSE;
+    }
+
+    /** Runs {@code resume} (on the queue's thread or now) once the queue has caught up with its publishers. */
+    public void whenCaughtUp(Runnable resume) {
+        flowWaiters.add(resume);
+        if (pendingPublishes.get() < FLOW_RESUME) {
+            releaseFlowWaiters();
+        }
+    }
+
+    private void releaseFlowWaiters() {
+        Runnable r;
+        while ((r = flowWaiters.poll()) != null) {
+            r.run();
+        }
     }
 
     public CompletableFuture<Void> addConsumer(QueueConsumer consumer, boolean exclusiveConsumer) {

@@ -475,14 +475,18 @@ final class ChannelSession {
         }
         if (seq == 0) {
             for (MessageQueue q : targets) {
-                q.publish(message, null);
+                if (q.publish(message, null)) {
+                    connection.throttle(q);
+                }
             }
             return;
         }
         int[] state = {targets.size(), 0};
         pendingConfirms.put(seq, state);
         for (MessageQueue q : targets) {
-            q.publish(message, ok -> connection.execute(() -> onQueueConfirm(seq, ok)));
+            if (q.publish(message, ok -> connection.execute(() -> onQueueConfirm(seq, ok)))) {
+                connection.throttle(q);
+            }
         }
     }
 

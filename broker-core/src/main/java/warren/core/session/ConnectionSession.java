@@ -79,6 +79,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private CompletableFuture<Void> unblocked;
     private int heldPublishes;
     private boolean hasPublished;
+    private boolean flowPaused;
     private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(on));
 
     public ConnectionSession(Broker broker, ConnectionIo io) {
@@ -443,7 +444,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
             blocked = false;
             if (readingPaused) {
                 readingPaused = false;
-                io.setReading(true);
+                if (!flowPaused) {
+                    io.setReading(true);
+                }
             }
             heldPublishes = 0;
             if (unblocked != null) {
@@ -481,6 +484,24 @@ public final class ConnectionSession implements Broker.ConnectionView {
             unblocked = new CompletableFuture<>();
         }
         return unblocked;
+    }
+
+    /**
+     * A queue this connection publishes to has fallen behind: stop reading until it catches up
+     * (TCP pushes back on the publisher). Independent of the memory alarm's pause.
+     */
+    void throttle(warren.core.queue.MessageQueue queue) {
+        if (flowPaused) {
+            return;
+        }
+        flowPaused = true;
+        io.setReading(false);
+        queue.whenCaughtUp(() -> execute(() -> {
+            flowPaused = false;
+            if (!readingPaused && state != State.CLOSED) {
+                io.setReading(true);
+            }
+        }));
     }
 
     /** The socket's outbound buffer drained: consumers may take deliveries again. */
