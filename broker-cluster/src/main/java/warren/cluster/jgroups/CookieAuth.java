@@ -34,6 +34,20 @@ final class CookieAuth extends AUTH {
         setAuthToken(new CookieAuthToken(token));
     }
 
+    /**
+     * Only requests to join or merge carry and need the token. The stock method also inspects
+     * JOIN_RSP payloads, which below SYM_ENCRYPT are ciphertext (it would fail on them); responses
+     * need no token here because coordinators are not authenticated ({@code authenticate_coord}
+     * is off: a joiner with the wrong key could not read a response anyway).
+     */
+    @Override
+    protected boolean needsAuthentication(Message msg, GMS.GmsHeader hdr) {
+        byte type = hdr.getType();
+        return type == GMS.GmsHeader.JOIN_REQ
+                || type == GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER
+                || type == GMS.GmsHeader.MERGE_REQ;
+    }
+
     @Override
     protected boolean handleAuthHeader(GMS.GmsHeader gmsHeader, AuthHeader authHeader, Message msg) {
         boolean accepted = super.handleAuthHeader(gmsHeader, authHeader, msg);
