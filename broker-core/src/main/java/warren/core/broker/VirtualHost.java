@@ -596,6 +596,11 @@ public final class VirtualHost implements QueueHost {
     }
 
     @Override
+    public boolean memoryPressure() {
+        return broker.memory().usedBytes() > broker.memory().limitBytes() / 2;
+    }
+
+    @Override
     public ScheduledExecutorService timer() {
         return broker.timer();
     }

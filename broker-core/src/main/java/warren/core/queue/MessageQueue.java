@@ -473,7 +473,11 @@ public final class MessageQueue {
         }
         QueueEntry e = new QueueEntry(nextSeq++, m, expiresAt);
         boolean persistent = persistentQueue && m.isPersistent();
-        boolean page = pagingEnabled && (diskCount > 0 || ready.size() >= PAGE_IN_MEMORY);
+        // Past PAGE_IN_MEMORY ready messages a persistent message stays on disk only (it is written
+        // anyway); a transient one goes to disk only under memory pressure. Once part of the backlog
+        // is on disk, every newcomer follows it there, to keep the order.
+        boolean page = pagingEnabled && (diskCount > 0
+                || ready.size() >= PAGE_IN_MEMORY && (persistent || host.memoryPressure()));
         CompletableFuture<Boolean> result = ACCEPTED;
         if (persistent || page) {
             CompletableFuture<Void> written = store(e, persistent);

@@ -16,4 +16,9 @@ public interface QueueHost {
     void adjustMemory(long delta);
 
     ScheduledExecutorService timer();
+
+    /** Whether queued messages use more than half the memory high watermark: transient backlogs then page to disk. */
+    default boolean memoryPressure() {
+        return false;
+    }
 }
