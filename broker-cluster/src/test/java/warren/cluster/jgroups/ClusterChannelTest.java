@@ -125,6 +125,7 @@ class ClusterChannelTest {
         RecordingListener c = start("c@test", 2, COOKIE);
         opened.get(2).broadcast(bytes("y1"));
         c.await("y1", WAIT, r -> r.state().contains("y1"));
+        a.await("y1", WAIT, r -> r.state().contains("y1")); // c may see it before a does
 
         List<RecordingListener.Event> restores = c.events("restore");
         assertEquals(1, restores.size());
