@@ -51,7 +51,9 @@ class CorruptDataDirIT {
             ch.basicPublish("", "keep", MessageProperties.PERSISTENT_BASIC, "x".getBytes(StandardCharsets.UTF_8));
             ch.waitForConfirmsOrDie(10_000);
         }
-        assertEquals(0, node.stop());
+        int stopped = node.stop();
+        assertTrue(NodeProcess.cleanExit(stopped), "clean stop, exit " + stopped);
+        assertTrue(node.allLogs().contains("stopped"), "node logged its stop");
         Path store = node.dataDir().resolve("store");
         Path manifest;
         try (Stream<Path> s = Files.list(store)) {

@@ -122,7 +122,9 @@ class DefinitionsRestartIT {
         kch.basicConsume("t.autodelete", true, new DefaultConsumer(kch));
 
         if (how.equals("sigterm")) {
-            assertEquals(0, node.stop(), "clean stop exit code; console:\n" + NodeProcess.tail(node.consoleFile(), 30));
+            int code = node.stop();
+            assertTrue(NodeProcess.cleanExit(code), "clean stop exit code " + code + "; console:\n"
+                    + NodeProcess.tail(node.consoleFile(), 30));
         } else {
             node.kill9();
         }
@@ -205,7 +207,7 @@ class DefinitionsRestartIT {
         bad.setUsername(USER);
         bad.setPassword("wrong");
         assertThrows(Exception.class, bad::newConnection, "wrong password refused");
-        assertEquals(0, node.stop());
+        assertTrue(NodeProcess.cleanExit(node.stop()));
     }
 
     private static void publish(Channel ch, String x, String rk, Map<String, Object> headers) throws IOException {

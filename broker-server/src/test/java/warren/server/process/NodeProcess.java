@@ -106,7 +106,9 @@ public final class NodeProcess implements AutoCloseable {
                 throw new AssertionError("node " + nodeName() + " exited with " + p.exitValue()
                         + " during startup; console:\n" + tail(consoleFile(), 60));
             }
-            if (accepts(amqpPort)) {
+            // ready = AMQP accepts and the node registry entry (written last at startup, after the
+            // control listener) is there for this PID, so warrenctl -n finds it
+            if (accepts(amqpPort) && registered(p.pid())) {
                 return this;
             }
             p.waitFor(50, TimeUnit.MILLISECONDS);
@@ -191,7 +193,11 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM (clean stop through the shutdown hook); waits (bounded) and returns the exit code. */
+    /**
+     * SIGTERM (clean stop through the shutdown hook); waits (bounded) and returns the exit code. Note: the
+     * JVM exits with 143 (128 + SIGTERM) after a signal-initiated shutdown even though BrokerMain calls
+     * System.exit(0) once the daemon stopped; see {@link #cleanExit(int)}.
+     */
     public int stop() throws InterruptedException {
         return stop(Duration.ofSeconds(60));
     }
@@ -206,6 +212,11 @@ public final class NodeProcess implements AutoCloseable {
             throw new AssertionError("node " + nodeName() + " did not stop within " + timeout + " of SIGTERM");
         }
         return process.exitValue();
+    }
+
+    /** Whether a {@link #stop()} exit code means a clean stop (0, or 143 from a SIGTERM-initiated JVM shutdown). */
+    public static boolean cleanExit(int code) {
+        return code == 0 || code == 143;
     }
 
     /** Kills the process by PID if it still runs; never throws. */
@@ -269,6 +280,11 @@ public final class NodeProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e + ")";
         }
+    }
+
+    private boolean registered(long pid) {
+        return new warren.server.NodeRegistry(dir.resolve("run")).lookup(nodeName())
+                .map(e -> e.pid() == pid).orElse(false);
     }
 
     private static boolean accepts(int port) {
