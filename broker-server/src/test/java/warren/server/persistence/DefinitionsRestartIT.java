@@ -191,7 +191,17 @@ class DefinitionsRestartIT {
                 GetResponse r = ch.basicGet("p.q.args", false);
                 assertNotNull(r, "p.q.args");
                 ch.basicReject(r.getEnvelope().getDeliveryTag(), false);
-                assertRouted(ch, "p.q.ae", "", "dead-lettered from p.q.args");
+                // dead-lettering is asynchronous: bounded wait for it
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                GetResponse dl = null;
+                while (dl == null && System.nanoTime() < deadline) {
+                    dl = ch.basicGet("p.q.ae", true);
+                    if (dl == null) {
+                        Thread.onSpinWait();
+                    }
+                }
+                assertNotNull(dl, "dead-lettered from p.q.args to p.ae/p.q.ae");
+                assertEquals("/p.q.args", new String(dl.getBody(), StandardCharsets.UTF_8));
             }
             // transient ones are gone
             for (String x : new String[] {"t.direct"}) {
