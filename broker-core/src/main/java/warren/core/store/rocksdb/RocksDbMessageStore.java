@@ -51,6 +51,7 @@ public final class RocksDbMessageStore implements MessageStore {
 
     private final Path dir;
     private final DBOptions dbOptions;
+    private final org.rocksdb.Logger rocksLog;
     private final ColumnFamilyOptions cfOptions;
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
@@ -93,8 +94,21 @@ public final class RocksDbMessageStore implements MessageStore {
                     + "; check permissions or set WARREN_DATA_DIR", e);
         }
         this.cfOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
+        // RocksDB's own info log goes to our log, not to <dir>/LOG: with the default file logger a failed
+        // open (corrupt MANIFEST, ...) still renames LOG to LOG.old.* and writes a new LOG, i.e. it
+        // modifies the directory we promise to leave untouched.
+        this.rocksLog = new org.rocksdb.Logger(org.rocksdb.InfoLogLevel.WARN_LEVEL) {
+            @Override
+            protected void log(org.rocksdb.InfoLogLevel level, String message) {
+                if (level.getValue() >= org.rocksdb.InfoLogLevel.ERROR_LEVEL.getValue()) {
+                    LOG.error("rocksdb {}: {}", dir, message);
+                } else {
+                    LOG.warn("rocksdb {}: {}", dir, message);
+                }
+            }
+        };
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2);
+                .setMaxBackgroundJobs(2).setLogger(rocksLog);
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
                 new ColumnFamilyDescriptor("definitions".getBytes(StandardCharsets.UTF_8), cfOptions),
@@ -106,6 +120,7 @@ public final class RocksDbMessageStore implements MessageStore {
         } catch (RocksDBException e) {
             cfOptions.close();
             dbOptions.close();
+            rocksLog.close();
             throw new StoreException("cannot open the message store in " + dir + ": " + e.getMessage()
                     + ". The directory is not modified; if it is corrupt, move it aside (or restore a backup)"
                     + " and start again — Warren never wipes it by itself", e);
@@ -516,5 +531,6 @@ public final class RocksDbMessageStore implements MessageStore {
         syncWrite.close();
         dbOptions.close();
         cfOptions.close();
+        rocksLog.close();
     }
 }

@@ -1,0 +1,304 @@
+package warren.server.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import warren.server.config.NodeNames;
+
+/**
+ * A Warren node run as its own JVM ({@code java -cp <test classpath> warren.server.BrokerMain}), with
+ * everything private under one directory: data dir, log base, cookie, node registry (run dir),
+ * config file, and fresh free AMQP/control ports at every start (loopback only; never 5672, never
+ * the user's home). The same data dir is reused across {@link #start()}s so restarts recover it.
+ *
+ * <p>The classpath is the test JVM's own {@code java.class.path} (broker-server/target/classes plus
+ * every dependency jar), so it works in a plain {@code mvn test} where the server jar is not built yet.
+ * {@link #close()} (call it from @AfterEach / finally) kills the process by PID if it still runs.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+    private final Path dir;
+    private final String bareName;
+    private final List<String> jvmOptions;
+    private Process process;
+    private int amqpPort;
+    private int controlPort;
+    private int starts;
+
+    public NodeProcess(Path dir, String... jvmOptions) {
+        this.dir = dir;
+        this.bareName = "persist" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        this.jvmOptions = List.of(jvmOptions.length == 0 ? new String[] {"-Xmx256m"} : jvmOptions);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    public Path logBase() {
+        return dir.resolve("log");
+    }
+
+    public String nodeName() {
+        return bareName + "@" + NodeNames.shortHostname();
+    }
+
+    /** The node's own log file (log.file under WARREN_LOG_BASE). */
+    public Path logFile() {
+        return logBase().resolve(nodeName() + ".log");
+    }
+
+    /** stdout+stderr of the current (last) process. */
+    public Path consoleFile() {
+        return dir.resolve("console-" + starts + ".log");
+    }
+
+    public int amqpPort() {
+        return amqpPort;
+    }
+
+    public int controlPort() {
+        return controlPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The environment a warrenctl run (WarrenCtl.run) needs to reach this node with {@code -n nodeName()}. */
+    public Map<String, String> ctlEnv() {
+        return Map.of("WARREN_RUN_DIR", dir.resolve("run").toString(),
+                "WARREN_COOKIE_FILE", dir.resolve("cookie").toString(),
+                "HOME", dir.toString());
+    }
+
+    /** Starts the node process and waits (bounded) until its AMQP port accepts connections. */
+    public NodeProcess start() throws IOException, InterruptedException {
+        return start(Duration.ofSeconds(120));
+    }
+
+    public NodeProcess start(Duration timeout) throws IOException, InterruptedException {
+        Process p = launch();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new AssertionError("node " + nodeName() + " exited with " + p.exitValue()
+                        + " during startup; console:\n" + tail(consoleFile(), 60));
+            }
+            // ready = AMQP accepts and the node registry entry (written last at startup, after the
+            // control listener) is there for this PID, so warrenctl -n finds it
+            if (accepts(amqpPort) && registered(p.pid())) {
+                return this;
+            }
+            p.waitFor(50, TimeUnit.MILLISECONDS);
+        }
+        kill9();
+        throw new AssertionError("node " + nodeName() + " did not accept AMQP on port " + amqpPort + " within "
+                + timeout + "; console:\n" + tail(consoleFile(), 60));
+    }
+
+    /** Starts the process and waits for it to exit by itself (bounded); returns the exit code. */
+    public int startExpectingExit(Duration timeout) throws IOException, InterruptedException {
+        Process p = launch();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill9();
+            throw new AssertionError("node " + nodeName() + " still runs after " + timeout + "; console:\n"
+                    + tail(consoleFile(), 60));
+        }
+        return p.exitValue();
+    }
+
+    private Process launch() throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException("node " + nodeName() + " already runs (pid " + process.pid() + ")");
+        }
+        starts++;
+        amqpPort = freePort();
+        controlPort = freePort();
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("warren.conf");
+        Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.add("-XX:+UseG1GC");
+        cmd.add("-Dwarren.home=" + dir);
+        cmd.add("-cp");
+        cmd.add(classpath());
+        cmd.add("warren.server.BrokerMain");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(consoleFile().toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("WARREN_"));
+        env.put("HOME", dir.toString());
+        env.put("WARREN_NODENAME", bareName);
+        env.put("WARREN_NODE_PORT", String.valueOf(amqpPort));
+        env.put("WARREN_CTL_PORT", String.valueOf(controlPort));
+        env.put("WARREN_DIST_PORT", String.valueOf(freePort()));
+        env.put("WARREN_DATA_DIR", dataDir().toString());
+        env.put("WARREN_LOG_BASE", logBase().toString());
+        env.put("WARREN_COOKIE_FILE", dir.resolve("cookie").toString());
+        env.put("WARREN_RUN_DIR", dir.resolve("run").toString());
+        env.put("WARREN_CONFIG_FILE", conf.toString());
+        process = pb.start();
+        return process;
+    }
+
+    /** The test JVM's classpath: broker-server/target/classes and every dependency (no packaged jar needed). */
+    static String classpath() {
+        String cp = System.getProperty("java.class.path", "");
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (Files.isRegularFile(p.resolve("warren/server/BrokerMain.class"))) {
+                return cp;
+            }
+            if (p.getFileName() != null && p.getFileName().toString().startsWith("warren-server") && Files.isRegularFile(p)) {
+                return cp;
+            }
+        }
+        throw new AssertionError("the test classpath has no warren.server.BrokerMain (broker-server/target/classes);"
+                + " run the tests through Maven (mvn -B test -pl broker-server -am); java.class.path=" + cp);
+    }
+
+    /** SIGKILL (Process.destroyForcibly on the PID), then waits for the process to be gone. */
+    public void kill9() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("node pid " + process.pid() + " survived SIGKILL for 30 s");
+        }
+    }
+
+    /**
+     * SIGTERM (clean stop through the shutdown hook); waits (bounded) and returns the exit code. Note: the
+     * JVM exits with 143 (128 + SIGTERM) after a signal-initiated shutdown even though BrokerMain calls
+     * System.exit(0) once the daemon stopped; see {@link #cleanExit(int)}.
+     */
+    public int stop() throws InterruptedException {
+        return stop(Duration.ofSeconds(60));
+    }
+
+    public int stop(Duration timeout) throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return process == null ? 0 : process.exitValue();
+        }
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill9();
+            throw new AssertionError("node " + nodeName() + " did not stop within " + timeout + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    /** Whether a {@link #stop()} exit code means a clean stop (0, or 143 from a SIGTERM-initiated JVM shutdown). */
+    public static boolean cleanExit(int code) {
+        return code == 0 || code == 143;
+    }
+
+    /** Kills the process by PID if it still runs; never throws. */
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public ConnectionFactory factory() {
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost("127.0.0.1");
+        f.setPort(amqpPort);
+        f.setAutomaticRecoveryEnabled(false);
+        f.setTopologyRecoveryEnabled(false);
+        f.setConnectionTimeout(10_000);
+        f.setRequestedHeartbeat(0);
+        return f;
+    }
+
+    public Connection connect() throws Exception {
+        return factory().newConnection();
+    }
+
+    /** The whole node log plus all console output, for searching. */
+    public String allLogs() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            if (Files.exists(logBase())) {
+                try (var s = Files.list(logBase())) {
+                    for (Path p : s.toList()) {
+                        sb.append(Files.readString(p, StandardCharsets.ISO_8859_1));
+                    }
+                }
+            }
+            for (int i = 1; i <= starts; i++) {
+                Path c = dir.resolve("console-" + i + ".log");
+                if (Files.exists(c)) {
+                    sb.append(Files.readString(c, StandardCharsets.ISO_8859_1));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sb.toString();
+    }
+
+    public static String tail(Path file, int lines) {
+        try {
+            if (!Files.exists(file)) {
+                return "(no " + file + ")";
+            }
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    private boolean registered(long pid) {
+        return new warren.server.NodeRegistry(dir.resolve("run")).lookup(nodeName())
+                .map(e -> e.pid() == pid).orElse(false);
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
