@@ -117,6 +117,11 @@ public final class RocksDbMessageStore implements MessageStore {
         try {
             checkExistingFamilies(dir);
             this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+        } catch (StoreException e) {
+            cfOptions.close();
+            dbOptions.close();
+            rocksLog.close();
+            throw e;
         } catch (RocksDBException e) {
             cfOptions.close();
             dbOptions.close();
@@ -426,16 +431,25 @@ public final class RocksDbMessageStore implements MessageStore {
     public void dropOtherQueues(Set<String> durableQueueKeys) {
         try (RocksIterator it = db.newIterator(index); WriteBatch drop = new WriteBatch()) {
             long dropped = 0;
-            for (it.seekToFirst(); it.isValid(); it.next()) {
+            it.seekToFirst();
+            while (it.isValid()) {
                 byte[] key = it.key();
-                if (!durableQueueKeys.contains(Keys.queueKeyOf(key))) {
-                    StoredEntry e = Keys.indexEntry(key, it.value());
-                    drop.delete(index, key);
-                    if (!e.has(StoredEntry.SHARED)) {
-                        drop.delete(messages, Keys.messageKey(e.messageId()));
+                String queueKey = Keys.queueKeyOf(key);
+                if (durableQueueKeys.contains(queueKey)) {
+                    // A surviving queue: jump past all its records rather than reading them.
+                    it.seek(Keys.indexKey(Keys.queuePrefix(queueKey), Long.MAX_VALUE));
+                    if (it.isValid() && Keys.hasPrefix(it.key(), Keys.queuePrefix(queueKey))) {
+                        it.next();
                     }
-                    dropped++;
+                    continue;
                 }
+                StoredEntry e = Keys.indexEntry(key, it.value());
+                drop.delete(index, key);
+                if (!e.has(StoredEntry.SHARED)) {
+                    drop.delete(messages, Keys.messageKey(e.messageId()));
+                }
+                dropped++;
+                it.next();
             }
             db.write(syncWrite, drop);
             if (dropped > 0) {
@@ -523,6 +537,11 @@ public final class RocksDbMessageStore implements MessageStore {
             writer.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush, handles); // a clean stop leaves no WAL to replay at the next start
+        } catch (RocksDBException e) {
+            LOG.warn("flush at close failed in {}: {}", dir, e.getMessage());
         }
         for (ColumnFamilyHandle h : handles) {
             h.close();
