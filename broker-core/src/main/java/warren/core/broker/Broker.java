@@ -24,6 +24,9 @@ import warren.core.security.AccessKind;
 import warren.core.security.PasswordHash;
 import warren.core.security.Permission;
 import warren.core.security.User;
+import warren.core.metadata.LocalMetadataReplicator;
+import warren.core.metadata.MetadataCommand;
+import warren.core.metadata.MetadataReplicator;
 import warren.core.store.DefinitionCodec;
 import warren.core.store.DefinitionRecord;
 import warren.core.store.InMemoryMessageStore;
@@ -54,6 +57,7 @@ public final class Broker implements AutoCloseable {
 
     private final BrokerSettings settings;
     private final MessageStore store;
+    private final MetadataReplicator replicator;
     private volatile CompletableFuture<Void> lastDefinitionWrite = CompletableFuture.completedFuture(null);
     private final long startedAt = System.currentTimeMillis();
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
@@ -82,8 +86,19 @@ public final class Broker implements AutoCloseable {
      * @param store          where durable definitions and persistent messages live; recovered here
      */
     public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors, MessageStore store) {
+        this(settings, queueExecutors, store, new LocalMetadataReplicator());
+    }
+
+    /**
+     * @param replicator where definition changes are agreed: {@link LocalMetadataReplicator} for a
+     *                   standalone node, the cluster's replicator for a clustered one
+     */
+    public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors, MessageStore store,
+                  MetadataReplicator replicator) {
         this.settings = settings;
         this.store = store;
+        this.replicator = replicator;
+        replicator.bind(new BrokerApplier(this));
         this.memory = new MemoryMonitor(settings.memoryHighWatermarkRelative(), Runtime.getRuntime().maxMemory());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemonThread(r, "warren-timer"));
         t.setRemoveOnCancelPolicy(true);
@@ -223,6 +238,14 @@ public final class Broker implements AutoCloseable {
 
     public MessageStore store() {
         return store;
+    }
+
+    /**
+     * Submits a definition change; the future completes with this node's result once the change
+     * is agreed and applied here (at once on a standalone node).
+     */
+    public CompletableFuture<Object> submit(MetadataCommand command) {
+        return replicator.submit(command);
     }
 
     /** Stores a definition record; the returned future completes when it is synced. */

@@ -12,8 +12,10 @@ import warren.core.routing.Exchange;
 import warren.core.security.PasswordHash;
 import warren.core.security.Permission;
 import warren.core.security.User;
-import warren.core.store.DefinitionCodec;
-import warren.core.store.DefinitionRecord;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import warren.core.metadata.MetadataCommand;
 
 /** {@link BrokerAdmin} over one node's in-memory state. */
 final class LocalAdmin implements BrokerAdmin {
@@ -23,57 +25,47 @@ final class LocalAdmin implements BrokerAdmin {
         this.broker = broker;
     }
 
-    @Override
-    public synchronized void addUser(String name, String password, Set<String> tags) {
-        if (broker.userMap().containsKey(name)) {
-            throw new AdminException("user_already_exists", "User \"" + name + "\" already exists");
-        }
-        putUser(new User(name, PasswordHash.hash(password), tags));
-    }
-
-    private void putUser(User u) {
-        broker.userMap().put(u.name(), u);
-        await(broker.persist(DefinitionCodec.user(new DefinitionCodec.UserDef(u.name(), u.passwordHash(), u.tags()))));
-    }
-
-    /** Management answers after the change is on disk, as a client's declare-ok is. */
-    private static void await(java.util.concurrent.CompletableFuture<Void> write) {
+    /**
+     * Management changes go through the metadata replicator like a client's: agreed (cluster-wide
+     * once clustered), applied, stored; the answer comes after the write is on disk.
+     */
+    private void change(MetadataCommand command) {
         try {
-            write.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AdminException("store_error", "the change could not be stored: " + e.getMessage());
-        }
-    }
-
-    @Override
-    public synchronized void deleteUser(String name) {
-        if (broker.userMap().remove(name) == null) {
-            throw new AdminException("no_such_user", "User \"" + name + "\" does not exist");
-        }
-        for (Permission p : List.copyOf(broker.permissionMap().values())) {
-            if (p.user().equals(name)) {
-                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
-                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
+            broker.submit(command).get(30, TimeUnit.SECONDS);
+            broker.lastDefinitionWrite().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AdminException a) {
+                throw a;
             }
-        }
-        await(broker.unpersist(DefinitionRecord.Kind.USER, name));
-        for (Broker.ConnectionView c : broker.connections()) {
-            if (name.equals(c.user())) {
-                c.forceClose("user '" + name + "' was deleted");
-            }
+            throw new AdminException("store_error", "the change failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException("interrupted", "interrupted while waiting for the change");
+        } catch (TimeoutException e) {
+            throw new AdminException("timeout", "the change was not applied within 30 s");
         }
     }
 
     @Override
-    public synchronized void changePassword(String name, String password) {
-        User u = requireUser(name);
-        putUser(new User(name, PasswordHash.hash(password), u.tags()));
+    public void addUser(String name, String password, Set<String> tags) {
+        change(new MetadataCommand.PutUser(name, PasswordHash.hash(password), tags, true));
     }
 
     @Override
-    public synchronized void setUserTags(String name, Set<String> tags) {
+    public void deleteUser(String name) {
+        change(new MetadataCommand.DeleteUser(name));
+    }
+
+    @Override
+    public void changePassword(String name, String password) {
         User u = requireUser(name);
-        putUser(new User(name, u.passwordHash(), tags));
+        change(new MetadataCommand.PutUser(name, PasswordHash.hash(password), u.tags(), false));
+    }
+
+    @Override
+    public void setUserTags(String name, Set<String> tags) {
+        User u = requireUser(name);
+        change(new MetadataCommand.PutUser(name, u.passwordHash(), tags, false));
     }
 
     @Override
@@ -100,33 +92,13 @@ final class LocalAdmin implements BrokerAdmin {
     }
 
     @Override
-    public synchronized void addVhost(String name) {
-        if (broker.vhostMap().containsKey(name)) {
-            throw new AdminException("vhost_already_exists", "Virtual host '" + name + "' already exists");
-        }
-        broker.vhostMap().put(name, new VirtualHost(name, broker));
-        await(broker.persist(DefinitionCodec.vhost(new DefinitionCodec.VhostDef(name))));
+    public void addVhost(String name) {
+        change(new MetadataCommand.PutVhost(name));
     }
 
     @Override
-    public synchronized void deleteVhost(String name) {
-        VirtualHost v = broker.vhostMap().remove(name);
-        if (v == null) {
-            throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
-        }
-        for (Permission p : List.copyOf(broker.permissionMap().values())) {
-            if (p.vhost().equals(name)) {
-                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
-                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
-            }
-        }
-        for (Broker.ConnectionView c : broker.connections()) {
-            if (name.equals(c.vhost())) {
-                c.forceClose("vhost '" + name + "' is deleted");
-            }
-        }
-        v.destroy();
-        await(broker.unpersist(DefinitionRecord.Kind.VHOST, name));
+    public void deleteVhost(String name) {
+        change(new MetadataCommand.DeleteVhost(name));
     }
 
     @Override
@@ -137,24 +109,13 @@ final class LocalAdmin implements BrokerAdmin {
     }
 
     @Override
-    public synchronized void setPermissions(String vhost, String user, String configure, String write, String read) {
-        requireUser(user);
-        requireVhost(vhost);
-        try {
-            broker.putPermission(new Permission(user, vhost, configure, write, read));
-        } catch (IllegalArgumentException e) {
-            throw new AdminException("invalid_regexp", e.getMessage());
-        }
-        await(broker.persist(DefinitionCodec.permission(new DefinitionCodec.PermissionDef(vhost, user, configure,
-                write, read))));
+    public void setPermissions(String vhost, String user, String configure, String write, String read) {
+        change(new MetadataCommand.PutPermission(vhost, user, configure, write, read));
     }
 
     @Override
-    public synchronized void clearPermissions(String vhost, String user) {
-        requireUser(user);
-        requireVhost(vhost);
-        broker.permissionMap().remove(Broker.permissionKey(vhost, user));
-        await(broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(vhost, user)));
+    public void clearPermissions(String vhost, String user) {
+        change(new MetadataCommand.DeletePermission(vhost, user));
     }
 
     @Override

@@ -184,6 +184,17 @@ public final class VirtualHost implements QueueHost {
         return q;
     }
 
+    /** A queue whose messages must be reached here: 405 naming its home node if it lives on another. */
+    public MessageQueue requireLocalQueue(String queueName, Object owner) {
+        MessageQueue q = requireQueue(queueName, owner);
+        if (!q.isLocal()) {
+            throw new ChannelException(ReplyCode.RESOURCE_LOCKED, "queue '" + queueName + "' in vhost '" + name
+                    + "' lives on node " + q.remoteHome() + "; connect to that node to use its messages (access"
+                    + " from other nodes comes with the inter-node data link)");
+        }
+        return q;
+    }
+
     private void checkExclusive(MessageQueue q, Object owner) {
         if (q.exclusive() && q.exclusiveOwner() != owner) {
             throw new ChannelException(ReplyCode.RESOURCE_LOCKED, "cannot obtain exclusive access to locked queue '"
@@ -197,9 +208,16 @@ public final class VirtualHost implements QueueHost {
                 + Long.toHexString(GENERATED_NAMES.incrementAndGet());
     }
 
-    /** queue.declare; returns the queue (new or existing, checked for equivalence). */
-    public synchronized MessageQueue declareQueue(String queueName, boolean passive, boolean durable, boolean exclusive,
-                                                  boolean autoDelete, Map<String, Object> args, Object owner) {
+    /** queue.declare of a queue living on this node; returns the queue (new or existing, checked for equivalence). */
+    public MessageQueue declareQueue(String queueName, boolean passive, boolean durable, boolean exclusive,
+                                     boolean autoDelete, Map<String, Object> args, Object owner) {
+        return declareQueue(queueName, passive, durable, exclusive, autoDelete, args, owner, null);
+    }
+
+    /** As above, for a queue whose home is {@code homeNode} (null or this node's name: here). */
+    public synchronized MessageQueue declareQueue(String queueName, boolean passive, boolean durable,
+                                                  boolean exclusive, boolean autoDelete, Map<String, Object> args,
+                                                  Object owner, String homeNode) {
         MessageQueue existing = queues.get(queueName);
         if (passive) {
             if (existing == null) {
@@ -234,6 +252,9 @@ public final class VirtualHost implements QueueHost {
         }
         MessageQueue q = new MessageQueue(name, queueName, durable, exclusive, autoDelete, exclusive ? owner : null,
                 parsed, broker.nextQueueExecutor(), this, broker.store());
+        if (homeNode != null && !homeNode.equals(broker.settings().nodeName())) {
+            q.setRemoteHome(homeNode);
+        }
         queues.put(queueName, q);
         if (durable) {
             broker.persist(DefinitionCodec.queue(new DefinitionCodec.QueueDef(name, queueName, true, autoDelete,
@@ -250,11 +271,20 @@ public final class VirtualHost implements QueueHost {
             return CompletableFuture.completedFuture(0); // RabbitMQ: deleting a missing queue is ok
         }
         checkExclusive(q, owner);
-        // Answer only once the removal of a durable queue's records is on disk.
-        return q.delete(ifUnused, ifEmpty).thenCompose(n -> {
+        // The home node checks if-unused/if-empty on the queue's thread; then the definition goes
+        // everywhere by an agreed command, and the client hears once its removal is on disk.
+        return q.delete(ifUnused, ifEmpty).thenCompose(n -> broker.submit(
+                new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()))
+                .thenCompose(r -> broker.lastDefinitionWrite()).thenApply(v -> n));
+    }
+
+    /** Applies an agreed DeleteQueue: the queue (if this node has it) is dropped with its bindings. */
+    void removeQueue(String queueName) {
+        MessageQueue q = queues.get(queueName);
+        if (q != null) {
+            q.deleteNow();
             removeQueueDefinitions(q);
-            return broker.lastDefinitionWrite().thenApply(v -> n);
-        });
+        }
     }
 
     private synchronized void removeQueueDefinitions(MessageQueue q) {
@@ -279,7 +309,13 @@ public final class VirtualHost implements QueueHost {
     @Override
     public void deleteUnused(MessageQueue q, String why) {
         LOG.debug("deleting {}: {}", q, why);
-        q.deleteNow().thenRun(() -> removeQueueDefinitions(q));
+        q.deleteNow().thenRun(() -> {
+            if (q.exclusive()) {
+                removeQueueDefinitions(q); // exclusive queues are this node's alone
+            } else {
+                broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()));
+            }
+        });
     }
 
     /** A connection closed: its exclusive queues go with it. */
@@ -430,7 +466,7 @@ public final class VirtualHost implements QueueHost {
                            Set<String> visited) {
         if (exchange.name().isEmpty()) {
             MessageQueue q = queues.get(routingKey);
-            if (q != null) {
+            if (q != null && q.isLocal()) {
                 out.add(q);
             }
             return;

@@ -121,6 +121,24 @@ public final class MessageQueue {
         return name;
     }
 
+    /**
+     * The node this queue lives on, when that is another node of the cluster (null: this node).
+     * A queue's definition is on every node; its messages only on its home node.
+     */
+    private volatile String remoteHome;
+
+    public void setRemoteHome(String node) {
+        this.remoteHome = node;
+    }
+
+    public String remoteHome() {
+        return remoteHome;
+    }
+
+    public boolean isLocal() {
+        return remoteHome == null;
+    }
+
     /** The queue's key in the message store ("vhost\0name"). */
     public String storeKey() {
         return storeKey;

@@ -73,7 +73,9 @@ import warren.core.message.Message;
 import warren.core.queue.MessageQueue;
 import warren.core.queue.QueueEntry;
 import warren.core.routing.Binding;
+import warren.core.metadata.MetadataCommand;
 import warren.core.routing.Exchange;
+import warren.core.routing.ExchangeType;
 import warren.core.security.AccessKind;
 
 /**
@@ -241,14 +243,14 @@ final class ChannelSession {
             case (60 << 16) | 100: recover(true); return null;
             case (60 << 16) | 110: recover(((BasicRecover) m).requeue()); send(new BasicRecoverOk()); return null;
             case (50 << 16) | 10: return declareQueue((QueueDeclare) m, before);
-            case (50 << 16) | 20: return afterDefinitions(before, bindQueue((QueueBind) m));
-            case (50 << 16) | 50: return afterDefinitions(before, unbindQueue((QueueUnbind) m));
+            case (50 << 16) | 20: return bindQueue((QueueBind) m, before);
+            case (50 << 16) | 50: return unbindQueue((QueueUnbind) m, before);
             case (50 << 16) | 30: return purge((QueuePurge) m);
             case (50 << 16) | 40: return deleteQueue((QueueDelete) m);
-            case (40 << 16) | 10: return afterDefinitions(before, declareExchange((ExchangeDeclare) m));
-            case (40 << 16) | 20: return afterDefinitions(before, deleteExchange((ExchangeDelete) m));
-            case (40 << 16) | 30: return afterDefinitions(before, bindExchange((ExchangeBind) m));
-            case (40 << 16) | 40: return afterDefinitions(before, unbindExchange((ExchangeUnbind) m));
+            case (40 << 16) | 10: return declareExchange((ExchangeDeclare) m, before);
+            case (40 << 16) | 20: return deleteExchange((ExchangeDelete) m, before);
+            case (40 << 16) | 30: return bindExchange((ExchangeBind) m, before);
+            case (40 << 16) | 40: return unbindExchange((ExchangeUnbind) m, before);
             case (85 << 16) | 10: confirmSelect((ConfirmSelect) m); return null;
             case (90 << 16) | 10: txSelect(); return null;
             case (90 << 16) | 20: txCommit(); return null;
@@ -282,36 +284,74 @@ final class ChannelSession {
 
     // ------------------------------------------------------------------ exchanges
 
-    private Method declareExchange(ExchangeDeclare m) {
-        String name = m.exchange();
-        if (!m.passive()) {
-            if (name.isEmpty()) {
-                throw new ChannelException(ReplyCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
-            }
-            broker.checkAccess(vhost.name(), user, AccessKind.CONFIGURE, "exchange", name);
+    /**
+     * Submits a definition change to the metadata replicator and replies once it is agreed,
+     * applied here and (if durable) on disk. A standalone node applies it at once, so nothing waits.
+     */
+    private CompletableFuture<?> define(CompletableFuture<Void> before, MetadataCommand command, Method reply) {
+        CompletableFuture<Object> applied = broker.submit(command);
+        if (applied.isDone()) {
+            doneValue(applied);
+            return afterDefinitions(before, reply);
         }
-        vhost.declareExchange(name, m.type(), m.passive(), m.durable(), m.autoDelete(), m.internal(), m.arguments());
-        return m.noWait() ? null : new ExchangeDeclareOk();
+        return then(applied.thenCompose(r -> broker.lastDefinitionWrite()), v -> {
+            if (reply != null) {
+                send(reply);
+            }
+        });
     }
 
-    private Method deleteExchange(ExchangeDelete m) {
+    /** The value of a completed future; its failure rethrown as the AMQP error it carries. */
+    private static Object doneValue(CompletableFuture<Object> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private CompletableFuture<?> declareExchange(ExchangeDeclare m, CompletableFuture<Void> before) {
+        String name = m.exchange();
+        Method reply = m.noWait() ? null : new ExchangeDeclareOk();
+        if (m.passive()) {
+            vhost.declareExchange(name, m.type(), true, m.durable(), m.autoDelete(), m.internal(), m.arguments());
+            return afterDefinitions(before, reply);
+        }
+        if (name.isEmpty()) {
+            throw new ChannelException(ReplyCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
+        }
+        broker.checkAccess(vhost.name(), user, AccessKind.CONFIGURE, "exchange", name);
+        Exchange existing = vhost.exchange(name);
+        ExchangeType type = ExchangeType.byName(m.type()).orElse(null);
+        if (existing != null && type != null
+                && existing.equivalent(type, m.durable(), m.autoDelete(), m.internal(), m.arguments())) {
+            return afterDefinitions(before, reply); // redeclare of what exists: answered here, nothing to agree
+        }
+        return define(before, new MetadataCommand.DeclareExchange(vhost.name(), name, m.type(), m.durable(),
+                m.autoDelete(), m.internal(), m.arguments()), reply);
+    }
+
+    private CompletableFuture<?> deleteExchange(ExchangeDelete m, CompletableFuture<Void> before) {
         broker.checkAccess(vhost.name(), user, AccessKind.CONFIGURE, "exchange", m.exchange());
-        vhost.deleteExchange(m.exchange(), m.ifUnused());
-        return m.noWait() ? null : new ExchangeDeleteOk();
+        return define(before, new MetadataCommand.DeleteExchange(vhost.name(), m.exchange(), m.ifUnused()),
+                m.noWait() ? null : new ExchangeDeleteOk());
     }
 
-    private Method bindExchange(ExchangeBind m) {
+    private CompletableFuture<?> bindExchange(ExchangeBind m, CompletableFuture<Void> before) {
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "exchange", m.destination());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.source());
-        vhost.bind(new Binding(m.source(), m.destination(), true, m.routingKey(), m.arguments()));
-        return m.noWait() ? null : new ExchangeBindOk();
+        return define(before, new MetadataCommand.Bind(vhost.name(), m.source(), m.destination(), true,
+                m.routingKey(), m.arguments()), m.noWait() ? null : new ExchangeBindOk());
     }
 
-    private Method unbindExchange(ExchangeUnbind m) {
+    private CompletableFuture<?> unbindExchange(ExchangeUnbind m, CompletableFuture<Void> before) {
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "exchange", m.destination());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.source());
-        vhost.unbind(new Binding(m.source(), m.destination(), true, m.routingKey(), m.arguments()));
-        return m.noWait() ? null : new ExchangeUnbindOk();
+        return define(before, new MetadataCommand.Unbind(vhost.name(), m.source(), m.destination(), true,
+                m.routingKey(), m.arguments()), m.noWait() ? null : new ExchangeUnbindOk());
     }
 
     // ------------------------------------------------------------------ queues
@@ -344,41 +384,57 @@ final class ChannelSession {
             }
             return null;
         }
-        MessageQueue q = vhost.declareQueue(name, m.passive(), m.durable(), m.exclusive(), m.autoDelete(),
-                m.arguments(), connection);
         lastQueue = name;
-        if (m.noWait()) {
-            return null;
-        }
         String declared = name;
+        MessageQueue q;
+        if (m.passive() || m.exclusive() || vhost.queue(name) != null) {
+            // Passive, exclusive (this connection's alone) or a redeclare: answered on this node.
+            q = vhost.declareQueue(name, m.passive(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments(),
+                    connection);
+        } else {
+            CompletableFuture<Object> applied = broker.submit(new MetadataCommand.DeclareQueue(vhost.name(), name,
+                    m.durable(), m.autoDelete(), m.arguments(), broker.settings().nodeName()));
+            if (!applied.isDone()) {
+                return then(applied.thenCompose(r -> ((MessageQueue) r).touchAndCount()
+                        .thenCombine(broker.lastDefinitionWrite(), (c, v) -> c)), c -> {
+                            if (!m.noWait()) {
+                                send(new QueueDeclareOk(declared, c.ready(), c.consumers()));
+                            }
+                        });
+            }
+            q = (MessageQueue) doneValue(applied);
+        }
+        if (m.noWait()) {
+            return afterDefinitions(before, null);
+        }
         CompletableFuture<Void> written = broker.lastDefinitionWrite();
         CompletableFuture<MessageQueue.Counts> counts = written == before ? q.touchAndCount()
                 : q.touchAndCount().thenCombine(written, (c, v) -> c);
         return then(counts, c -> send(new QueueDeclareOk(declared, c.ready(), c.consumers())));
     }
 
-    private Method bindQueue(QueueBind m) {
+    private CompletableFuture<?> bindQueue(QueueBind m, CompletableFuture<Void> before) {
         String q = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "queue", q);
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.exchange());
         vhost.requireQueue(q, connection);
-        vhost.bind(new Binding(m.exchange(), q, false, m.routingKey(), m.arguments()));
-        return m.noWait() ? null : new QueueBindOk();
+        return define(before, new MetadataCommand.Bind(vhost.name(), m.exchange(), q, false, m.routingKey(),
+                m.arguments()), m.noWait() ? null : new QueueBindOk());
     }
 
-    private Method unbindQueue(QueueUnbind m) {
+    private CompletableFuture<?> unbindQueue(QueueUnbind m, CompletableFuture<Void> before) {
         String q = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.WRITE, "queue", q);
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "exchange", m.exchange());
         vhost.requireQueue(q, connection);
-        vhost.unbind(new Binding(m.exchange(), q, false, m.routingKey(), m.arguments()));
-        return new QueueUnbindOk();
+        return define(before, new MetadataCommand.Unbind(vhost.name(), m.exchange(), q, false, m.routingKey(),
+                m.arguments()), new QueueUnbindOk());
     }
 
     private CompletableFuture<?> purge(QueuePurge m) {
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireQueue(name, connection);
+        MessageQueue q = vhost.requireLocalQueue(name, connection);
         return then(q.purge(), n -> {
             if (!m.noWait()) {
                 send(new QueuePurgeOk(n));
@@ -594,7 +650,7 @@ final class ChannelSession {
         }
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireQueue(name, connection);
+        MessageQueue q = vhost.requireLocalQueue(name, connection);
         int priority = 0;
         Object p = m.arguments() == null ? null : m.arguments().get("x-priority");
         if (p != null) {
@@ -685,7 +741,7 @@ final class ChannelSession {
     private CompletableFuture<?> get(BasicGet m) {
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireQueue(name, connection);
+        MessageQueue q = vhost.requireLocalQueue(name, connection);
         return then(q.get(!m.noAck()), r -> {
             if (r.entry() == null) {
                 send(new BasicGetEmpty());

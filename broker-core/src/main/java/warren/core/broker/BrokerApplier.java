@@ -1,0 +1,202 @@
+package warren.core.broker;
+
+import java.util.List;
+import warren.core.amqp.ChannelException;
+import warren.core.amqp.ReplyCode;
+import warren.core.metadata.MetadataApplier;
+import warren.core.metadata.MetadataCommand;
+import warren.core.metadata.MetadataCommand.Bind;
+import warren.core.metadata.MetadataCommand.DeclareExchange;
+import warren.core.metadata.MetadataCommand.DeclareQueue;
+import warren.core.metadata.MetadataCommand.DeleteExchange;
+import warren.core.metadata.MetadataCommand.DeletePermission;
+import warren.core.metadata.MetadataCommand.DeleteQueue;
+import warren.core.metadata.MetadataCommand.DeleteUser;
+import warren.core.metadata.MetadataCommand.DeleteVhost;
+import warren.core.metadata.MetadataCommand.PutPermission;
+import warren.core.metadata.MetadataCommand.PutUser;
+import warren.core.metadata.MetadataCommand.PutVhost;
+import warren.core.metadata.MetadataCommand.Unbind;
+import warren.core.routing.Binding;
+import warren.core.security.Permission;
+import warren.core.security.User;
+import warren.core.store.DefinitionCodec;
+import warren.core.store.DefinitionRecord;
+
+/**
+ * Applies agreed definition changes to this node: the in-memory model and, for durable things,
+ * the store. Deterministic: the same command on the same state gives the same result or error on
+ * every node.
+ */
+final class BrokerApplier implements MetadataApplier {
+    private final Broker broker;
+
+    BrokerApplier(Broker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public Object apply(MetadataCommand c) {
+        if (c instanceof DeclareExchange d) {
+            return vhost(d.vhost()).declareExchange(d.name(), d.type(), false, d.durable(), d.autoDelete(),
+                    d.internal(), d.arguments());
+        } else if (c instanceof DeleteExchange d) {
+            vhost(d.vhost()).deleteExchange(d.name(), d.ifUnused());
+        } else if (c instanceof DeclareQueue d) {
+            return vhost(d.vhost()).declareQueue(d.name(), false, d.durable(), false, d.autoDelete(), d.arguments(),
+                    null, d.homeNode());
+        } else if (c instanceof DeleteQueue d) {
+            vhost(d.vhost()).removeQueue(d.name());
+        } else if (c instanceof Bind d) {
+            vhost(d.vhost()).bind(new Binding(d.source(), d.destination(), d.toExchange(), d.routingKey(),
+                    d.arguments()));
+        } else if (c instanceof Unbind d) {
+            vhost(d.vhost()).unbind(new Binding(d.source(), d.destination(), d.toExchange(), d.routingKey(),
+                    d.arguments()));
+        } else if (c instanceof PutVhost d) {
+            putVhost(d.vhost());
+        } else if (c instanceof DeleteVhost d) {
+            deleteVhost(d.vhost());
+        } else if (c instanceof PutUser d) {
+            putUser(d);
+        } else if (c instanceof DeleteUser d) {
+            deleteUser(d.name());
+        } else if (c instanceof PutPermission d) {
+            putPermission(d);
+        } else if (c instanceof DeletePermission d) {
+            requireUser(d.user());
+            requireVhostForAdmin(d.vhost());
+            broker.permissionMap().remove(Broker.permissionKey(d.vhost(), d.user()));
+            broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(d.vhost(), d.user()));
+        }
+        return null;
+    }
+
+    @Override
+    public List<MetadataCommand> snapshot() {
+        List<MetadataCommand> out = new java.util.ArrayList<>();
+        for (VirtualHost v : broker.vhostMap().values()) {
+            out.add(new PutVhost(v.name()));
+        }
+        for (User u : broker.userMap().values()) {
+            out.add(new PutUser(u.name(), u.passwordHash(), u.tags(), false));
+        }
+        for (Permission p : broker.permissionMap().values()) {
+            out.add(new PutPermission(p.vhost(), p.user(), p.configure(), p.write(), p.read()));
+        }
+        for (VirtualHost v : broker.vhostMap().values()) {
+            for (warren.core.routing.Exchange e : v.exchanges()) {
+                if (!e.name().isEmpty() && !e.name().startsWith("amq.")) {
+                    out.add(new DeclareExchange(v.name(), e.name(), e.type().wireName(), e.durable(), e.autoDelete(),
+                            e.internal(), e.arguments()));
+                }
+            }
+            for (warren.core.queue.MessageQueue q : v.queues()) {
+                if (!q.exclusive()) {
+                    out.add(new DeclareQueue(v.name(), q.name(), q.durable(), q.autoDelete(), q.arguments().raw(),
+                            q.isLocal() ? broker.settings().nodeName() : q.remoteHome()));
+                }
+            }
+            for (Binding b : v.bindings()) {
+                if (v.queue(b.destination()) == null || !v.queue(b.destination()).exclusive() || b.toExchange()) {
+                    out.add(new Bind(v.name(), b.source(), b.destination(), b.toExchange(), b.routingKey(),
+                            b.arguments()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private VirtualHost vhost(String name) {
+        VirtualHost v = broker.vhost(name);
+        if (v == null) {
+            throw new ChannelException(ReplyCode.NOT_FOUND, "no vhost '" + name + "'");
+        }
+        return v;
+    }
+
+    private VirtualHost requireVhostForAdmin(String name) {
+        VirtualHost v = broker.vhost(name);
+        if (v == null) {
+            throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
+        }
+        return v;
+    }
+
+    private User requireUser(String name) {
+        User u = broker.userMap().get(name);
+        if (u == null) {
+            throw new AdminException("no_such_user", "User \"" + name + "\" does not exist");
+        }
+        return u;
+    }
+
+    private void putVhost(String name) {
+        if (broker.vhostMap().containsKey(name)) {
+            throw new AdminException("vhost_already_exists", "Virtual host '" + name + "' already exists");
+        }
+        broker.vhostMap().put(name, new VirtualHost(name, broker));
+        broker.persist(DefinitionCodec.vhost(new DefinitionCodec.VhostDef(name)));
+    }
+
+    private void deleteVhost(String name) {
+        VirtualHost v = broker.vhostMap().remove(name);
+        if (v == null) {
+            throw new AdminException("no_such_vhost", "Virtual host '" + name + "' does not exist");
+        }
+        for (Permission p : List.copyOf(broker.permissionMap().values())) {
+            if (p.vhost().equals(name)) {
+                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
+                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
+            }
+        }
+        for (Broker.ConnectionView conn : broker.connections()) {
+            if (name.equals(conn.vhost())) {
+                conn.forceClose("vhost '" + name + "' is deleted");
+            }
+        }
+        v.destroy();
+        broker.unpersist(DefinitionRecord.Kind.VHOST, name);
+    }
+
+    private void putUser(PutUser d) {
+        if (d.mustBeNew() && broker.userMap().containsKey(d.name())) {
+            throw new AdminException("user_already_exists", "User \"" + d.name() + "\" already exists");
+        }
+        User u = new User(d.name(), d.passwordHash(), d.tags());
+        broker.userMap().put(u.name(), u);
+        broker.persist(DefinitionCodec.user(new DefinitionCodec.UserDef(u.name(), u.passwordHash(), u.tags())));
+    }
+
+    private void deleteUser(String name) {
+        if (broker.userMap().remove(name) == null) {
+            throw new AdminException("no_such_user", "User \"" + name + "\" does not exist");
+        }
+        for (Permission p : List.copyOf(broker.permissionMap().values())) {
+            if (p.user().equals(name)) {
+                broker.permissionMap().remove(Broker.permissionKey(p.vhost(), p.user()));
+                broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
+            }
+        }
+        broker.unpersist(DefinitionRecord.Kind.USER, name);
+        for (Broker.ConnectionView conn : broker.connections()) {
+            if (name.equals(conn.user())) {
+                conn.forceClose("user '" + name + "' was deleted");
+            }
+        }
+    }
+
+    private void putPermission(PutPermission d) {
+        requireUser(d.user());
+        requireVhostForAdmin(d.vhost());
+        Permission p;
+        try {
+            p = new Permission(d.user(), d.vhost(), d.configure(), d.write(), d.read());
+        } catch (IllegalArgumentException e) {
+            throw new AdminException("invalid_regexp", e.getMessage());
+        }
+        broker.putPermission(p);
+        broker.persist(DefinitionCodec.permission(new DefinitionCodec.PermissionDef(d.vhost(), d.user(), d.configure(),
+                d.write(), d.read())));
+    }
+}

@@ -1,0 +1,68 @@
+package warren.core.metadata;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A change to the definitions (the seeds' replicated state). A standalone node applies it at
+ * once; a clustered node broadcasts it and every running member applies it in the same total
+ * order, so conflicting changes resolve the same way everywhere (the first wins, the second
+ * fails with the same 406 on every node). Applying a command is deterministic: it depends only
+ * on the command and the definitions before it.
+ */
+public sealed interface MetadataCommand {
+
+    /** The vhost the command concerns, or null for users. */
+    String vhost();
+
+    record DeclareExchange(String vhost, String name, String type, boolean durable, boolean autoDelete,
+                           boolean internal, Map<String, Object> arguments) implements MetadataCommand {
+    }
+
+    record DeleteExchange(String vhost, String name, boolean ifUnused) implements MetadataCommand {
+    }
+
+    /** A shared (non-exclusive) queue; {@code homeNode} is where its messages live. */
+    record DeclareQueue(String vhost, String name, boolean durable, boolean autoDelete, Map<String, Object> arguments,
+                        String homeNode) implements MetadataCommand {
+    }
+
+    /** Removes a queue's definition and bindings; its home node has already checked if-unused/if-empty. */
+    record DeleteQueue(String vhost, String name) implements MetadataCommand {
+    }
+
+    record Bind(String vhost, String source, String destination, boolean toExchange, String routingKey,
+                Map<String, Object> arguments) implements MetadataCommand {
+    }
+
+    record Unbind(String vhost, String source, String destination, boolean toExchange, String routingKey,
+                  Map<String, Object> arguments) implements MetadataCommand {
+    }
+
+    record PutVhost(String vhost) implements MetadataCommand {
+    }
+
+    record DeleteVhost(String vhost) implements MetadataCommand {
+    }
+
+    record PutUser(String name, String passwordHash, Set<String> tags, boolean mustBeNew) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    record DeleteUser(String name) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    record PutPermission(String vhost, String user, String configure, String write, String read)
+            implements MetadataCommand {
+    }
+
+    record DeletePermission(String vhost, String user) implements MetadataCommand {
+    }
+}
