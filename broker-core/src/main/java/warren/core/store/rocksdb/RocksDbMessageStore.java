@@ -417,7 +417,9 @@ public final class RocksDbMessageStore implements MessageStore {
                 } else if (nextUnloaded < 0) {
                     nextUnloaded = e.seq();
                 }
-                total++;
+                if (++total % 500_000 == 0) {
+                    LOG.info("recovering queue '{}': {} messages so far", queueKey.replace('\0', '/'), total);
+                }
             }
             db.write(syncWrite, drop);
         } catch (RocksDBException e) {
