@@ -159,6 +159,8 @@ class ClusterLifecycleIT {
         try (Connection c = b.connect()) {
             assertEquals("orders.eu", c.createChannel().queueDeclarePassive("orders.eu").getQueue());
         }
+        Ctl queues = ctl(b, "list_queues", "name", "node");
+        assertTrue(queues.out().contains("orders.eu\t" + a.nodeName()), "B reports the queue's home node: " + queues.out());
 
         ok(b, "stop_app");
         await("A sees only itself running, both still disc nodes", () -> statusMatches(a, both, Set.of(a.nodeName())));
