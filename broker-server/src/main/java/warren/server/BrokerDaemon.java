@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import warren.cluster.ClusterSettings;
+import warren.cluster.membership.ClusterState;
+import warren.core.broker.AdminException;
 import warren.core.broker.Broker;
+import warren.core.broker.BrokerAdmin;
 import warren.core.broker.BrokerSettings;
 import warren.server.config.ConfigError;
 import warren.server.config.ServerSettings;
@@ -24,14 +29,14 @@ import warren.server.config.WarrenConfig;
 import warren.server.control.AdminCommands;
 import warren.server.control.ControlServer;
 import warren.server.control.DaemonActions;
-import warren.server.netty.AmqpServer;
-import warren.server.netty.EventLoops;
-import warren.core.store.rocksdb.RocksDbMessageStore;
 
 /**
- * One node's lifecycle. Start order: (config, loaded by the caller) → cookie → broker → AMQP
- * listener → control listener → node registry entry; {@link #stop()} undoes them in reverse.
- * A failure part way stops what had started and rethrows.
+ * One node's lifecycle. The node is what stays up: cookie, control listener (warrenctl), node
+ * registry entry, logging. The app ({@link BrokerApp}: store, broker, cluster channel, AMQP
+ * listener) runs inside it and can be stopped and started again ({@code stop_app}/{@code start_app})
+ * while warrenctl still reaches the node. Start order: (config, loaded by the caller) → cookie →
+ * control listener → app → node registry entry; {@link #stop()} undoes them in reverse. A failure
+ * part way stops what had started and rethrows.
  */
 public final class BrokerDaemon implements AutoCloseable {
 
@@ -42,55 +47,51 @@ public final class BrokerDaemon implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long pid = ProcessHandle.current().pid();
-    private Broker broker;
-    private InetSocketAddress amqpAddress;
+    private final ClusterSettings.Timeouts timeouts;
+    private volatile BrokerApp app;
+    private volatile String cookie;
+    private volatile ClusterState clusterState;
     private InetSocketAddress controlAddress;
     private Instant startedAt;
     private NodeRegistry registry;
 
     public BrokerDaemon(WarrenConfig config) {
-        this.config = config;
+        this(config, ClusterSettings.Timeouts.production());
     }
 
-    /** Starts every part of the node; throws (after undoing what started) if one fails. */
+    /** With other cluster timings (tests use {@link ClusterSettings.Timeouts#fast()}). */
+    public BrokerDaemon(WarrenConfig config, ClusterSettings.Timeouts timeouts) {
+        this.config = config;
+        this.timeouts = timeouts;
+    }
+
+    /** Starts the node and its app; throws (after undoing what started) if one fails. */
     public BrokerDaemon start() {
         ServerSettings server = config.server();
-        BrokerSettings settings = config.broker();
         try {
             LOG.info("Starting Warren {} node {} (pid {})", BrokerSettings.VERSION, server.nodeName(), pid);
             LOG.info("config file: {}", server.configFile() == null ? "(none, built-in defaults)" : server.configFile());
             LOG.info("data dir: {}, log base: {}, cookie file: {}", server.dataDir(), server.logBase(),
                     server.cookieFile());
-            String cookie = Cookie.loadOrCreate(server.cookieFile());
+            cookie = Cookie.loadOrCreate(server.cookieFile());
             createDataDir(server);
-
-            // Queues run on the I/O event loops (each loop is single-threaded, so a serial executor):
-            // deliveries to a consumer on the same loop then need no thread hop.
-            EventLoops loops = EventLoops.create();
-            started.push(loops::close);
-            // The store is opened (and recovered) before any listener accepts a client.
-            RocksDbMessageStore store = new RocksDbMessageStore(server.dataDir().resolve("store"));
-            started.push(store::close);
-            broker = new Broker(settings, loops.queueExecutors(), store);
-            started.push(broker);
-
-            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
-            started.push(amqp);
-            amqpAddress = amqp.start();
+            clusterState = ClusterState.load(server.dataDir());
 
             ControlServer control = new ControlServer(server.nodeName(), cookie,
-                    new AdminCommands(broker::admin, new Actions()));
+                    new AdminCommands(this::admin, new Actions()));
             started.push(control);
             controlAddress = control.start("0.0.0.0", server.controlPort());
 
+            startApp();
+            started.push(this::stopApp);
+
             registry = new NodeRegistry(server.runDir());
-            registry.register(new NodeRegistry.Entry(server.nodeName(), pid, amqpAddress.getPort(),
-                    controlAddress.getPort()));
+            register();
             started.push(() -> registry.unregister(server.nodeName(), pid));
 
             startedAt = Instant.now();
-            LOG.info("Server startup complete; node {} listening for AMQP 0-9-1 on {}, warrenctl on {}",
-                    server.nodeName(), describe(amqpAddress), describe(controlAddress));
+            LOG.info("Server startup complete; node {} listening for AMQP 0-9-1 on {}, warrenctl on {}, cluster on {}",
+                    server.nodeName(), describe(amqpAddress()), describe(controlAddress), describe(app.distAddress()));
             return this;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,6 +106,59 @@ public final class BrokerDaemon implements AutoCloseable {
         }
     }
 
+    private void register() throws IOException {
+        ServerSettings server = config.server();
+        BrokerApp current = app;
+        registry.register(new NodeRegistry.Entry(server.nodeName(), pid,
+                current == null ? 0 : current.amqpAddress().getPort(), controlAddress.getPort(),
+                current == null ? server.distPort() : current.distAddress().getPort(),
+                current == null ? null : current.distAddress().getAddress().getHostAddress()));
+    }
+
+    /** Starts the app (store, broker, cluster channel, AMQP listener); a no-op if it runs. */
+    synchronized void startApp() throws IOException, InterruptedException {
+        if (app != null) {
+            return;
+        }
+        ServerSettings server = config.server();
+        LOG.info("Starting the app of node {}", server.nodeName());
+        app = new BrokerApp(config, cookie, clusterState, timeouts).start();
+        if (registry != null) {
+            register();
+        }
+        LOG.info("App of node {} started: AMQP 0-9-1 on {}, cluster on {}", server.nodeName(), describe(amqpAddress()),
+                describe(app.distAddress()));
+    }
+
+    /** Stops the app; the node keeps answering warrenctl. A no-op if it is stopped. */
+    synchronized void stopApp() {
+        if (app == null) {
+            return;
+        }
+        LOG.info("Stopping the app of node {}", config.server().nodeName());
+        app.close();
+        app = null;
+        LOG.info("App of node {} stopped", config.server().nodeName());
+    }
+
+    /** The running app, or null while it is stopped. */
+    BrokerApp app() {
+        return app;
+    }
+
+    private BrokerAdmin admin() {
+        BrokerApp current = app;
+        if (current == null) {
+            throw appStopped();
+        }
+        return current.broker().admin();
+    }
+
+    static AdminException appStopped() {
+        return new AdminException("app_not_running", "this command requires the 'warren' app to be running on the "
+                + "target node. Start it with 'warrenctl start_app'.");
+    }
+
     private static void createDataDir(ServerSettings server) throws IOException {
         try {
             Files.createDirectories(server.dataDir());
@@ -114,16 +168,25 @@ public final class BrokerDaemon implements AutoCloseable {
         }
     }
 
+    /** The running app's broker, or null while the app is stopped. */
     public Broker broker() {
-        return broker;
+        BrokerApp current = app;
+        return current == null ? null : current.broker();
+    }
+
+    /** The node's view of its cluster (cluster.state). */
+    public ClusterState clusterState() {
+        return clusterState;
     }
 
     public WarrenConfig config() {
         return config;
     }
 
+    /** The running app's AMQP listener, or null while the app is stopped. */
     public InetSocketAddress amqpAddress() {
-        return amqpAddress;
+        BrokerApp current = app;
+        return current == null ? null : current.amqpAddress();
     }
 
     public InetSocketAddress controlAddress() {
@@ -170,11 +233,12 @@ public final class BrokerDaemon implements AutoCloseable {
     }
 
     private static String describe(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return a == null ? "(stopped)" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     /** The daemon side of the control commands. */
     private final class Actions implements DaemonActions {
+        private final ClusterAdmin cluster = new ClusterAdmin(BrokerDaemon.this);
 
         @Override
         public Map<String, Object> nodeStatus() {
@@ -185,11 +249,18 @@ public final class BrokerDaemon implements AutoCloseable {
             out.put("version", BrokerSettings.VERSION);
             out.put("java_version", Runtime.version().toString());
             out.put("uptime_seconds", startedAt == null ? 0 : Duration.between(startedAt, Instant.now()).toSeconds());
-            out.put("listeners", List.of(
-                    Map.of("protocol", "amqp", "interface", amqpAddress.getAddress().getHostAddress(),
-                            "port", amqpAddress.getPort()),
-                    Map.of("protocol", "warrenctl", "interface", controlAddress.getAddress().getHostAddress(),
-                            "port", controlAddress.getPort())));
+            BrokerApp current = app;
+            out.put("app_running", current != null);
+            List<Map<String, Object>> listeners = new ArrayList<>();
+            if (current != null) {
+                listeners.add(Map.of("protocol", "amqp", "interface",
+                        current.amqpAddress().getAddress().getHostAddress(), "port", current.amqpAddress().getPort()));
+                listeners.add(Map.of("protocol", "clustering", "interface",
+                        current.distAddress().getAddress().getHostAddress(), "port", current.distAddress().getPort()));
+            }
+            listeners.add(Map.of("protocol", "warrenctl", "interface", controlAddress.getAddress().getHostAddress(),
+                    "port", controlAddress.getPort()));
+            out.put("listeners", listeners);
             out.put("data_directory", s.dataDir().toString());
             out.put("config_files", s.configFile() == null ? List.of() : List.of(s.configFile().toString()));
             out.put("log_files", s.logging().file() == null ? List.of() : List.of(s.logging().file().toString()));
@@ -198,6 +269,51 @@ public final class BrokerDaemon implements AutoCloseable {
             out.put("heap_max_bytes", rt.maxMemory());
             out.put("processors", ManagementFactory.getOperatingSystemMXBean().getAvailableProcessors());
             return out;
+        }
+
+        @Override
+        public void stopApp() {
+            BrokerDaemon.this.stopApp();
+        }
+
+        @Override
+        public void startApp() {
+            try {
+                BrokerDaemon.this.startApp();
+            } catch (IOException | RuntimeException e) {
+                LOG.error("start_app on node {} failed", config.server().nodeName(), e);
+                throw new AdminException("start_failed", "node " + config.server().nodeName()
+                        + " could not start its app: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AdminException("start_failed", "interrupted while starting the app");
+            }
+        }
+
+        @Override
+        public Map<String, Object> clusterStatus() {
+            return cluster.status();
+        }
+
+        @Override
+        public void joinCluster(String node, boolean ram) {
+            synchronized (BrokerDaemon.this) {
+                cluster.joinCluster(node, ram);
+            }
+        }
+
+        @Override
+        public void reset() {
+            synchronized (BrokerDaemon.this) {
+                cluster.reset();
+            }
+        }
+
+        @Override
+        public void changeNodeType(String type) {
+            synchronized (BrokerDaemon.this) {
+                cluster.changeNodeType(type);
+            }
         }
 
         @Override

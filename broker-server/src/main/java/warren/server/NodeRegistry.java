@@ -19,8 +19,14 @@ import java.util.Optional;
  */
 public final class NodeRegistry {
 
-    /** One running node. */
-    public record Entry(String name, long pid, int amqpPort, int controlPort) {
+    /**
+     * One running node; {@code distPort}/{@code distHost} are its cluster endpoint (0/null while its
+     * app has never started), which join_cluster looks up as rabbitmqctl asks epmd.
+     */
+    public record Entry(String name, long pid, int amqpPort, int controlPort, int distPort, String distHost) {
+        public Entry(String name, long pid, int amqpPort, int controlPort) {
+            this(name, pid, amqpPort, controlPort, 0, null);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -16,6 +16,9 @@ import warren.core.metadata.MetadataCommand.DeletePermission;
 import warren.core.metadata.MetadataCommand.DeleteQueue;
 import warren.core.metadata.MetadataCommand.DeleteUser;
 import warren.core.metadata.MetadataCommand.DeleteVhost;
+import warren.core.metadata.MetadataCommand.ForgetClusterMember;
+import warren.core.metadata.MetadataCommand.PutClusterIdentity;
+import warren.core.metadata.MetadataCommand.PutClusterMember;
 import warren.core.metadata.MetadataCommand.PutPermission;
 import warren.core.metadata.MetadataCommand.PutUser;
 import warren.core.metadata.MetadataCommand.PutVhost;
@@ -75,6 +78,15 @@ final class CommandCodec {
         } else if (c instanceof DeletePermission d) {
             b.writeByte(12);
             str(b, d.vhost(), d.user());
+        } else if (c instanceof PutClusterIdentity d) {
+            b.writeByte(13);
+            str(b, d.clusterName(), d.clusterId());
+        } else if (c instanceof PutClusterMember d) {
+            b.writeByte(14);
+            str(b, d.node(), d.type(), d.address());
+        } else if (c instanceof ForgetClusterMember d) {
+            b.writeByte(15);
+            str(b, d.node());
         } else {
             throw new IllegalArgumentException("no wire form for " + c);
         }
@@ -106,6 +118,9 @@ final class CommandCodec {
             case 10: return new DeleteUser(str(b));
             case 11: return new PutPermission(str(b), str(b), str(b), str(b), str(b));
             case 12: return new DeletePermission(str(b), str(b));
+            case 13: return new PutClusterIdentity(str(b), str(b));
+            case 14: return new PutClusterMember(str(b), str(b), str(b));
+            case 15: return new ForgetClusterMember(str(b));
             default: throw new IllegalArgumentException("unknown definition command tag " + tag);
         }
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warren.cluster.jgroups.ClusterChannel;
@@ -35,6 +36,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private volatile MetadataApplier applier;
     private volatile ClusterChannel channel;
     private volatile List<String> members = List.of();
+    private volatile Consumer<List<String>> viewListener = m -> { };
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -48,6 +50,11 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void bind(MetadataApplier applier) {
         this.applier = applier;
+    }
+
+    /** Told the member list (node names, oldest first) at every view change. */
+    public void onView(Consumer<List<String>> listener) {
+        this.viewListener = listener;
     }
 
     public List<String> members() {
@@ -105,6 +112,11 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     public void onViewChange(List<String> newMembers, boolean merged) {
         members = List.copyOf(newMembers);
         LOG.info("cluster members now {}{}", newMembers, merged ? " (partitions merged)" : "");
+        try {
+            viewListener.accept(members);
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
+        }
     }
 
     @Override

@@ -24,6 +24,7 @@ import warren.core.security.AccessKind;
 import warren.core.security.PasswordHash;
 import warren.core.security.Permission;
 import warren.core.security.User;
+import warren.core.metadata.ClusterMembershipHook;
 import warren.core.metadata.LocalMetadataReplicator;
 import warren.core.metadata.MetadataCommand;
 import warren.core.metadata.MetadataReplicator;
@@ -58,6 +59,7 @@ public final class Broker implements AutoCloseable {
     private final BrokerSettings settings;
     private final MessageStore store;
     private final MetadataReplicator replicator;
+    private volatile ClusterMembershipHook membershipHook;
     private volatile CompletableFuture<Void> lastDefinitionWrite = CompletableFuture.completedFuture(null);
     private final long startedAt = System.currentTimeMillis();
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
@@ -238,6 +240,18 @@ public final class Broker implements AutoCloseable {
 
     public MessageStore store() {
         return store;
+    }
+
+    /**
+     * Installs what records cluster membership commands (the cluster layer's state); without one,
+     * such commands are accepted and ignored (a broker outside any cluster).
+     */
+    public void membershipHook(ClusterMembershipHook hook) {
+        this.membershipHook = hook;
+    }
+
+    ClusterMembershipHook membershipHook() {
+        return membershipHook;
     }
 
     /**

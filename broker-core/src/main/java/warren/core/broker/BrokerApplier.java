@@ -3,6 +3,7 @@ package warren.core.broker;
 import java.util.List;
 import warren.core.amqp.ChannelException;
 import warren.core.amqp.ReplyCode;
+import warren.core.metadata.ClusterMembershipHook;
 import warren.core.metadata.MetadataApplier;
 import warren.core.metadata.MetadataCommand;
 import warren.core.metadata.MetadataCommand.Bind;
@@ -13,6 +14,9 @@ import warren.core.metadata.MetadataCommand.DeletePermission;
 import warren.core.metadata.MetadataCommand.DeleteQueue;
 import warren.core.metadata.MetadataCommand.DeleteUser;
 import warren.core.metadata.MetadataCommand.DeleteVhost;
+import warren.core.metadata.MetadataCommand.ForgetClusterMember;
+import warren.core.metadata.MetadataCommand.PutClusterIdentity;
+import warren.core.metadata.MetadataCommand.PutClusterMember;
 import warren.core.metadata.MetadataCommand.PutPermission;
 import warren.core.metadata.MetadataCommand.PutUser;
 import warren.core.metadata.MetadataCommand.PutVhost;
@@ -37,6 +41,13 @@ final class BrokerApplier implements MetadataApplier {
 
     @Override
     public Object apply(MetadataCommand c) {
+        if (c instanceof PutClusterIdentity || c instanceof PutClusterMember || c instanceof ForgetClusterMember) {
+            ClusterMembershipHook hook = broker.membershipHook();
+            if (hook != null) {
+                hook.apply(c);
+            }
+            return null;
+        }
         if (c instanceof DeclareExchange d) {
             return vhost(d.vhost()).declareExchange(d.name(), d.type(), false, d.durable(), d.autoDelete(),
                     d.internal(), d.arguments());
@@ -103,6 +114,10 @@ final class BrokerApplier implements MetadataApplier {
                             b.arguments()));
                 }
             }
+        }
+        ClusterMembershipHook hook = broker.membershipHook();
+        if (hook != null) {
+            out.addAll(hook.snapshot());
         }
         return out;
     }

@@ -158,7 +158,7 @@ final class LocalAdmin implements BrokerAdmin {
             row.put("consumers", c.consumers());
             row.put("state", "running");
             row.put("type", "classic");
-            row.put("node", broker.settings().nodeName());
+            row.put("node", q.isLocal() ? broker.settings().nodeName() : q.remoteHome());
             rows.add(row);
         }
         rows.sort(Comparator.comparing(r -> (String) r.get("name")));

@@ -65,4 +65,34 @@ public sealed interface MetadataCommand {
 
     record DeletePermission(String vhost, String user) implements MetadataCommand {
     }
+
+    /**
+     * The cluster's identity, recorded by every member: its name (by default the first node's name, as
+     * in RabbitMQ) and the UUID made when the cluster was first formed.
+     */
+    record PutClusterIdentity(String clusterName, String clusterId) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    /**
+     * A node is (now) a member of the cluster: {@code type} is {@code disc} or {@code ram};
+     * {@code address} is its cluster (dist) endpoint {@code host:port}, the seed others use to rejoin it.
+     */
+    record PutClusterMember(String node, String type, String address) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    /** A node is no longer a member of the cluster. */
+    record ForgetClusterMember(String node) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
 }

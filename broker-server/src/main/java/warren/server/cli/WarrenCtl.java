@@ -27,6 +27,20 @@ public final class WarrenCtl {
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final int UNLIMITED = Integer.MAX_VALUE;
+    /**
+     * Node refusal kinds with rabbitmqctl's exit codes: its "requires the app running/stopped"
+     * validation failures are EX_USAGE (64), a bad node type EX_DATAERR (65), an unreachable join
+     * target EX_UNAVAILABLE (69), the rest EX_SOFTWARE (70).
+     */
+    private static final Map<String, Integer> CLUSTER_REFUSALS = Map.of(
+            "app_not_running", ExitCodes.USAGE,
+            "app_running", ExitCodes.USAGE,
+            "bad_argument", ExitCodes.DATA_ERROR,
+            "unavailable", ExitCodes.UNAVAILABLE,
+            "cannot_cluster_with_itself", ExitCodes.SOFTWARE,
+            "last_disc_node", ExitCodes.SOFTWARE,
+            "start_failed", ExitCodes.SOFTWARE,
+            "reset_failed", ExitCodes.SOFTWARE);
 
     static {
         add("status", "status", 0, 0, inv -> {
@@ -43,6 +57,32 @@ public final class WarrenCtl {
         });
         add("await_startup", "await_startup", 0, 0, WarrenCtl::awaitStartup);
         add("stop", "stop", 0, 0, WarrenCtl::stop);
+        add("stop_app", "stop_app", 0, 0, inv -> simple(inv,
+                "Stopping warren application on node " + inv.node() + " ...", "stop_app", Map.of()));
+        add("start_app", "start_app", 0, 0, inv -> simple(inv,
+                "Starting node " + inv.node() + " ...", "start_app", Map.of()));
+        add("cluster_status", "cluster_status", 0, 0, WarrenCtl::clusterStatus);
+        add("join_cluster", "join_cluster [--ram] <existing_cluster_member>", 1, 2, inv -> {
+            List<String> args = inv.opts.args();
+            boolean ram = args.contains("--ram");
+            List<String> nodes = args.stream().filter(a -> !a.equals("--ram") && !a.equals("--disc")).toList();
+            if (nodes.size() != 1) {
+                throw new CtlException(ExitCodes.USAGE, "Error: join_cluster takes one node name.\nUsage: warrenctl "
+                        + "join_cluster [--ram] <existing_cluster_member>");
+            }
+            return simple(inv, "Clustering node " + inv.node() + " with " + nodes.get(0), "join_cluster",
+                    Map.of("node", nodes.get(0), "ram", ram));
+        });
+        add("reset", "reset", 0, 0, inv -> simple(inv, "Resetting node " + inv.node() + " ...", "reset", Map.of()));
+        add("change_cluster_node_type", "change_cluster_node_type <disc|ram>", 1, 1, inv -> {
+            String type = inv.arg(0);
+            if (!List.of("disc", "disk", "ram").contains(type)) {
+                throw new CtlException(ExitCodes.DATA_ERROR, "Error: node type must be one of: disc, ram (got '"
+                        + type + "')");
+            }
+            return simple(inv, "Turning " + inv.node() + " into a " + type + " node", "change_cluster_node_type",
+                    Map.of("type", type));
+        });
         add("add_user", "add_user <username> <password>", 2, 2, inv -> {
             inv.out.banner("Adding user \"" + inv.arg(0) + "\" ...");
             inv.call("add_user", Map.of("user", inv.arg(0), "password", inv.arg(1)));
@@ -202,6 +242,31 @@ public final class WarrenCtl {
         return out;
     }
 
+    private static int clusterStatus(Invocation inv) throws CtlException {
+        inv.out.banner("Cluster status of node " + inv.node() + " ...");
+        JsonNode status = inv.call("cluster_status", Map.of());
+        if (inv.opts.json()) {
+            inv.out.json(status);
+            return ExitCodes.OK;
+        }
+        inv.out.line("Basics\n");
+        inv.out.line("Cluster name: " + Output.cell(status.get("cluster_name")) + "\n");
+        section(inv, "Disk Nodes", status.get("disk_nodes"));
+        if (status.path("ram_nodes").size() > 0) {
+            section(inv, "RAM Nodes", status.get("ram_nodes"));
+        }
+        section(inv, "Running Nodes", status.get("running_nodes"));
+        return ExitCodes.OK;
+    }
+
+    private static void section(Invocation inv, String title, JsonNode nodes) {
+        inv.out.line(title + "\n");
+        if (nodes != null) {
+            nodes.forEach(n -> inv.out.line(n.asText()));
+        }
+        inv.out.line("");
+    }
+
     private static int awaitStartup(Invocation inv) throws CtlException {
         long deadline = System.nanoTime() + inv.timeoutSeconds() * 1_000_000_000L;
         CtlException last;
@@ -321,6 +386,10 @@ public final class WarrenCtl {
         private CtlException refused(ControlException e) {
             if (e.kind().equals("bad_request") || e.kind().equals("unknown_command")) {
                 return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage());
+            }
+            Integer code = CLUSTER_REFUSALS.get(e.kind());
+            if (code != null) {
+                return new CtlException(code, "Error: " + e.getMessage());
             }
             String text = e.getMessage().isBlank() ? e.kind() : e.getMessage();
             return new CtlException(ExitCodes.SOFTWARE, "Error:\n" + text);

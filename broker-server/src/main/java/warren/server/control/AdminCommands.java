@@ -33,6 +33,27 @@ public final class AdminCommands implements ControlHandler {
             daemon.requestStop();
             return true;
         });
+        table.put("stop_app", a -> {
+            daemon.stopApp();
+            return true;
+        });
+        table.put("start_app", a -> {
+            daemon.startApp();
+            return true;
+        });
+        table.put("cluster_status", a -> daemon.clusterStatus());
+        table.put("join_cluster", a -> {
+            daemon.joinCluster(text(a, "node"), a.path("ram").asBoolean(false));
+            return true;
+        });
+        table.put("reset", a -> {
+            daemon.reset();
+            return true;
+        });
+        table.put("change_cluster_node_type", a -> {
+            daemon.changeNodeType(text(a, "type"));
+            return true;
+        });
         table.put("add_user", a -> {
             admin().addUser(text(a, "user"), text(a, "password"), Set.of());
             return true;
@@ -97,6 +118,8 @@ public final class AdminCommands implements ControlHandler {
             out.putAll(admin().status());
         } catch (UnsupportedOperationException e) {
             out.put("broker_status", "unavailable: " + e.getMessage());
+        } catch (AdminException e) {
+            out.put("broker_status", "app stopped");
         }
         out.putAll(daemon.nodeStatus());
         return out;

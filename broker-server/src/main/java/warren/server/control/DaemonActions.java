@@ -1,6 +1,7 @@
 package warren.server.control;
 
 import java.util.Map;
+import warren.core.broker.AdminException;
 
 /** What the control listener may ask of the daemon itself, beyond the broker's admin surface. */
 public interface DaemonActions {
@@ -8,6 +9,40 @@ public interface DaemonActions {
     /** Daemon-level status: node name, pid, listeners, directories, uptime. */
     Map<String, Object> nodeStatus();
 
+    /** stop_app: stops the app (AMQP listener, cluster channel, broker, store); the node stays up. */
+    default void stopApp() {
+        throw unsupported();
+    }
+
+    /** start_app: starts the app, joining the pending join target or the recorded members. */
+    default void startApp() {
+        throw unsupported();
+    }
+
+    /** cluster_status: cluster_name, cluster_id, disk_nodes, ram_nodes, running_nodes. */
+    default Map<String, Object> clusterStatus() {
+        throw unsupported();
+    }
+
+    /** join_cluster: resets this node (app stopped) and joins {@code node}'s cluster at the next start_app. */
+    default void joinCluster(String node, boolean ram) {
+        throw unsupported();
+    }
+
+    /** reset: wipes definitions, messages and cluster membership (app stopped). */
+    default void reset() {
+        throw unsupported();
+    }
+
+    /** change_cluster_node_type: disc or ram, applied at the next start_app (app stopped). */
+    default void changeNodeType(String type) {
+        throw unsupported();
+    }
+
     /** Begins a clean stop of the whole node; returns at once (the reply must still go out). */
     void requestStop();
+
+    private static AdminException unsupported() {
+        return new AdminException("unknown_command", "this node does not support the clustering commands");
+    }
 }

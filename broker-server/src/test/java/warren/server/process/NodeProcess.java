@@ -37,11 +37,31 @@ public final class NodeProcess implements AutoCloseable {
     private int amqpPort;
     private int controlPort;
     private int starts;
+    private int distPort;
+    private Path runDir;
+    private Path cookieFile;
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
         this.bareName = "persist" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         this.jvmOptions = List.of(jvmOptions.length == 0 ? new String[] {"-Xmx256m"} : jvmOptions);
+        this.runDir = dir.resolve("run");
+        this.cookieFile = dir.resolve("cookie");
+    }
+
+    /**
+     * Shares a node registry (run dir) and cookie file with other nodes, as nodes of one machine do;
+     * call before the first {@link #start()}.
+     */
+    public NodeProcess sharing(Path sharedRunDir, Path sharedCookieFile) {
+        this.runDir = sharedRunDir;
+        this.cookieFile = sharedCookieFile;
+        return this;
+    }
+
+    /** The cluster (dist) port: chosen at the first start and kept, so peers can find the node again. */
+    public int distPort() {
+        return distPort;
     }
 
     public Path dir() {
@@ -88,8 +108,8 @@ public final class NodeProcess implements AutoCloseable {
 
     /** The environment a warrenctl run (WarrenCtl.run) needs to reach this node with {@code -n nodeName()}. */
     public Map<String, String> ctlEnv() {
-        return Map.of("WARREN_RUN_DIR", dir.resolve("run").toString(),
-                "WARREN_COOKIE_FILE", dir.resolve("cookie").toString(),
+        return Map.of("WARREN_RUN_DIR", runDir.toString(),
+                "WARREN_COOKIE_FILE", cookieFile.toString(),
                 "HOME", dir.toString());
     }
 
@@ -136,6 +156,9 @@ public final class NodeProcess implements AutoCloseable {
         starts++;
         amqpPort = freePort();
         controlPort = freePort();
+        if (distPort == 0) {
+            distPort = freePort();
+        }
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
         Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n");
@@ -155,11 +178,11 @@ public final class NodeProcess implements AutoCloseable {
         env.put("WARREN_NODENAME", bareName);
         env.put("WARREN_NODE_PORT", String.valueOf(amqpPort));
         env.put("WARREN_CTL_PORT", String.valueOf(controlPort));
-        env.put("WARREN_DIST_PORT", String.valueOf(freePort()));
+        env.put("WARREN_DIST_PORT", String.valueOf(distPort));
         env.put("WARREN_DATA_DIR", dataDir().toString());
         env.put("WARREN_LOG_BASE", logBase().toString());
-        env.put("WARREN_COOKIE_FILE", dir.resolve("cookie").toString());
-        env.put("WARREN_RUN_DIR", dir.resolve("run").toString());
+        env.put("WARREN_COOKIE_FILE", cookieFile.toString());
+        env.put("WARREN_RUN_DIR", runDir.toString());
         env.put("WARREN_CONFIG_FILE", conf.toString());
         process = pb.start();
         return process;
@@ -283,7 +306,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private boolean registered(long pid) {
-        return new warren.server.NodeRegistry(dir.resolve("run")).lookup(nodeName())
+        return new warren.server.NodeRegistry(runDir).lookup(nodeName())
                 .map(e -> e.pid() == pid).orElse(false);
     }
 

@@ -1,0 +1,227 @@
+package warren.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import warren.cluster.ClusterSettings;
+import warren.cluster.jgroups.ClusterChannel;
+import warren.cluster.jgroups.ClusterException;
+import warren.cluster.membership.ClusterState;
+import warren.cluster.replication.JGroupsMetadataReplicator;
+import warren.core.broker.Broker;
+import warren.core.broker.BrokerSettings;
+import warren.core.metadata.MetadataCommand;
+import warren.core.store.MessageStore;
+import warren.core.store.RamDefinitionsStore;
+import warren.core.store.rocksdb.RocksDbMessageStore;
+import warren.server.config.ServerSettings;
+import warren.server.config.WarrenConfig;
+import warren.server.netty.AmqpServer;
+import warren.server.netty.EventLoops;
+
+/**
+ * The "app" of a node (RabbitMQ's {@code rabbit} application): event loops, the store, the broker,
+ * the cluster channel with its replicated definitions, and the AMQP listener. {@code stop_app} stops
+ * it while the node (control listener, registry entry) stays up; {@code start_app} starts a new one.
+ *
+ * <p>The app is always cluster-capable: it opens a {@link ClusterChannel} named {@value #CLUSTER}
+ * on the dist port, seeded with the pending join target or the members recorded in the cluster
+ * state. With no seeds it forms a cluster of one.
+ */
+final class BrokerApp implements AutoCloseable {
+
+    static final String CLUSTER = "warren";
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerApp.class);
+    private static final Duration AGREE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final WarrenConfig config;
+    private final String cookie;
+    private final ClusterState state;
+    private final ClusterSettings.Timeouts timeouts;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private Broker broker;
+    private ClusterChannel channel;
+    private InetSocketAddress amqpAddress;
+    private InetSocketAddress distAddress;
+
+    BrokerApp(WarrenConfig config, String cookie, ClusterState state, ClusterSettings.Timeouts timeouts) {
+        this.config = config;
+        this.cookie = cookie;
+        this.state = state;
+        this.timeouts = timeouts;
+    }
+
+    /** Starts every part; on failure closes what started and rethrows. */
+    BrokerApp start() throws IOException, InterruptedException {
+        ServerSettings server = config.server();
+        BrokerSettings settings = config.broker();
+        String node = server.nodeName();
+        try {
+            EventLoops loops = EventLoops.create();
+            started.push(loops::close);
+            // The store is opened (and recovered) before any listener accepts a client.
+            MessageStore store = new RocksDbMessageStore(server.dataDir().resolve("store"));
+            if (ClusterState.RAM.equals(state.ownType())) {
+                store = new RamDefinitionsStore(store);
+                LOG.info("node {} is a RAM node: definitions are kept in memory only", node);
+            }
+            MessageStore opened = store;
+            started.push(opened::close);
+            JGroupsMetadataReplicator replicator = new JGroupsMetadataReplicator(node);
+            broker = new Broker(settings, loops.queueExecutors(), store, replicator);
+            broker.membershipHook(state);
+            started.push(broker);
+
+            joinCluster(server, replicator);
+
+            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
+            started.push(amqp);
+            amqpAddress = amqp.start();
+            return this;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void joinCluster(ServerSettings server, JGroupsMetadataReplicator replicator) throws IOException {
+        String node = server.nodeName();
+        InetAddress bind = clusterBindAddress(server);
+        int port = server.distPort() == 0 ? freePort(bind) : server.distPort();
+        distAddress = new InetSocketAddress(bind, port);
+        String joinTarget = state.joinTarget();
+        List<InetSocketAddress> seeds = seeds(node);
+        ClusterSettings cluster = new ClusterSettings(node, bind, port, seeds, cookie, timeouts);
+        try {
+            channel = new ClusterChannel(cluster, replicator);
+            replicator.attach(channel);
+            replicator.onView(state::recordRunning);
+            channel.start(CLUSTER);
+        } catch (ClusterException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        ClusterChannel opened = channel;
+        started.push(opened::close);
+        if (joinTarget != null && channel.members().size() < 2) {
+            throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
+                    + " at " + state.joinSeed() + ": no member answered on that cluster port. Check that "
+                    + joinTarget + " is running (warrenctl -n " + joinTarget + " cluster_status), that its "
+                    + "WARREN_DIST_PORT is reachable and that both nodes use the same cookie, then run "
+                    + "'warrenctl start_app' again (the join stays pending), or 'warrenctl reset' to give it up");
+        }
+        if (state.clusterId() == null) {
+            // a fresh node forming a new cluster: its name is the first node's name, as in RabbitMQ
+            agree(new MetadataCommand.PutClusterIdentity(node, UUID.randomUUID().toString()));
+        }
+        String address = bind.getHostAddress() + ":" + port;
+        ClusterState.Member recorded = state.member(node);
+        if (recorded == null || !recorded.type().equals(state.ownType()) || !recorded.address().equals(address)) {
+            agree(new MetadataCommand.PutClusterMember(node, state.ownType(), address));
+        }
+        if (joinTarget != null) {
+            LOG.info("node {} joined the cluster '{}' of node {}", node, state.clusterName(), joinTarget);
+            state.clearJoin();
+        }
+        LOG.info("node {}: cluster '{}' ({}), members {}, running {}", node, state.clusterName(), state.clusterId(),
+                state.members().stream().map(ClusterState.Member::node).toList(), channel.members());
+    }
+
+    /** The join target while a join is pending, else every other recorded member (their last address). */
+    private List<InetSocketAddress> seeds(String node) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (state.joinSeed() != null) {
+            out.add(parse(state.joinSeed()));
+            return out;
+        }
+        for (ClusterState.Member m : state.members()) {
+            if (!m.node().equals(node) && !m.address().isEmpty()) {
+                out.add(parse(m.address()));
+            }
+        }
+        return out;
+    }
+
+    static InetSocketAddress parse(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    private void agree(MetadataCommand command) {
+        try {
+            broker.submit(command).get(AGREE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording " + command, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("node " + config.server().nodeName() + " could not agree " + command
+                    + " with the cluster within " + AGREE_TIMEOUT.toSeconds() + " s: " + e, e);
+        }
+    }
+
+    /**
+     * The AMQP listener's host when it names one interface; for a wildcard listener the address the
+     * node's host name resolves to (what other machines reach it by), else loopback.
+     */
+    static InetAddress clusterBindAddress(ServerSettings server) {
+        String host = server.listener().host();
+        try {
+            if (host != null && !host.isBlank() && !host.equals("0.0.0.0") && !host.equals("::")
+                    && !host.equals("[::]")) {
+                return InetAddress.getByName(host);
+            }
+            String nodeHost = server.nodeName().substring(server.nodeName().indexOf('@') + 1);
+            return InetAddress.getByName(nodeHost);
+        } catch (UnknownHostException e) {
+            return InetAddress.getLoopbackAddress();
+        }
+    }
+
+    private static int freePort(InetAddress bind) throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, bind)) {
+            return s.getLocalPort();
+        }
+    }
+
+    Broker broker() {
+        return broker;
+    }
+
+    InetSocketAddress amqpAddress() {
+        return amqpAddress;
+    }
+
+    InetSocketAddress distAddress() {
+        return distAddress;
+    }
+
+    /** Node names of the running members (the current view). */
+    List<String> runningNodes() {
+        return channel == null ? List.of() : channel.members();
+    }
+
+    /** Stops in reverse start order: AMQP listener, cluster channel (a graceful leave), broker, store, loops. */
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable part = started.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("while stopping the app of node {}: {} failed to close", config.server().nodeName(), part, e);
+            }
+        }
+    }
+}
