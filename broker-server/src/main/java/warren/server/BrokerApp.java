@@ -109,12 +109,18 @@ final class BrokerApp implements AutoCloseable {
             channel = new ClusterChannel(cluster, replicator);
             replicator.attach(channel);
             replicator.onView(state::recordRunning);
+            if (joinTarget == null && state.clusterId() != null) {
+                state.beginRejoinCheck();
+            }
             channel.start(CLUSTER);
         } catch (ClusterException e) {
+            state.cancelRejoinCheck();
             throw new IllegalStateException(e.getMessage(), e);
         }
         ClusterChannel opened = channel;
         started.push(opened::close);
+        // a member that was forgotten, or whose cluster was formed again, must not rejoin (inconsistent_cluster)
+        state.endRejoinCheck(node, channel.members().stream().filter(m -> !m.equals(node)).findFirst().orElse(null));
         if (joinTarget != null && channel.members().size() < 2) {
             throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
                     + " at " + state.joinSeed() + ": no member answered on that cluster port. Check that "

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warren.cluster.ClusterSettings;
 import warren.cluster.membership.ClusterState;
+import warren.cluster.membership.InconsistentClusterException;
 import warren.core.broker.AdminException;
 import warren.core.broker.Broker;
 import warren.core.broker.BrokerAdmin;
@@ -174,6 +175,11 @@ public final class BrokerDaemon implements AutoCloseable {
         return current == null ? null : current.broker();
     }
 
+    /** The node's cookie (for calls to other members' control listeners). */
+    String cookie() {
+        return cookie;
+    }
+
     /** The node's view of its cluster (cluster.state). */
     public ClusterState clusterState() {
         return clusterState;
@@ -280,6 +286,9 @@ public final class BrokerDaemon implements AutoCloseable {
         public void startApp() {
             try {
                 BrokerDaemon.this.startApp();
+            } catch (InconsistentClusterException e) {
+                LOG.error("start_app on node {} refused: {}", config.server().nodeName(), e.getMessage());
+                throw new AdminException("inconsistent_cluster", e.getMessage());
             } catch (IOException | RuntimeException e) {
                 LOG.error("start_app on node {} failed", config.server().nodeName(), e);
                 throw new AdminException("start_failed", "node " + config.server().nodeName()
@@ -306,6 +315,13 @@ public final class BrokerDaemon implements AutoCloseable {
         public void reset() {
             synchronized (BrokerDaemon.this) {
                 cluster.reset();
+            }
+        }
+
+        @Override
+        public void forgetClusterNode(String node, boolean offline) {
+            synchronized (BrokerDaemon.this) {
+                cluster.forget(node, offline);
             }
         }
 

@@ -27,9 +27,16 @@ import warren.server.config.ServerSettings;
 final class ClusterAdmin {
 
     private final BrokerDaemon daemon;
+    private final ForgetMember forgetting;
 
     ClusterAdmin(BrokerDaemon daemon) {
         this.daemon = daemon;
+        this.forgetting = new ForgetMember(daemon);
+    }
+
+    /** forget_cluster_node [--offline]: see {@link ForgetMember#forget}. */
+    void forget(String node, boolean offline) {
+        forgetting.forget(node, offline);
     }
 
     Map<String, Object> status() {
@@ -68,6 +75,7 @@ final class ClusterAdmin {
     /** reset: forgets all definitions, messages and cluster membership of this node. */
     void reset() {
         requireStopped();
+        forgetting.leaveBeforeReset();
         wipeDataDir(daemon.config().server().dataDir());
         daemon.clusterState().resetTo(ClusterState.DISC, null, null);
     }

@@ -47,6 +47,8 @@ public final class ClusterState implements ClusterMembershipHook {
     private String joinSeed;
     private final Map<String, Member> members = new TreeMap<>();
     private List<String> running = List.of();
+    /** While a restarting member checks the cluster it reached: the membership commands received, held back. */
+    private List<MetadataCommand> heldBack;
 
     private ClusterState(Path file) {
         this.file = file;
@@ -153,8 +155,61 @@ public final class ClusterState implements ClusterMembershipHook {
         save();
     }
 
+    /**
+     * A member that recorded a cluster starts its app: until {@link #endRejoinCheck} the membership
+     * commands it receives (the snapshot of the cluster it reached, then live changes) are held back
+     * instead of recorded, so that a cluster that forgot this node, or another cluster, cannot
+     * overwrite what it recorded.
+     */
+    public synchronized void beginRejoinCheck() {
+        heldBack = new ArrayList<>();
+    }
+
+    /**
+     * Ends the check begun by {@link #beginRejoinCheck}: when {@code peer}'s cluster sent its
+     * membership and either its id differs from the recorded one or it does not list {@code node},
+     * nothing is recorded and {@link InconsistentClusterException} is thrown; otherwise the held
+     * commands are recorded in order.
+     */
+    public synchronized void endRejoinCheck(String node, String peer) {
+        List<MetadataCommand> held = heldBack;
+        heldBack = null;
+        if (held == null) {
+            return;
+        }
+        String theirId = null;
+        boolean listsNode = false;
+        boolean sawMembership = false;
+        for (MetadataCommand c : held) {
+            if (c instanceof PutClusterIdentity i) {
+                theirId = i.clusterId();
+                sawMembership = true;
+            } else if (c instanceof PutClusterMember m) {
+                listsNode |= m.node().equals(node);
+                sawMembership = true;
+            } else if (c instanceof ForgetClusterMember f && f.node().equals(node)) {
+                listsNode = false;
+            }
+        }
+        if (peer != null && sawMembership && clusterId != null
+                && (!listsNode || (theirId != null && !theirId.equals(clusterId)))) {
+            throw new InconsistentClusterException(node, peer);
+        }
+        held.forEach(this::apply);
+    }
+
+    /** The app did not start: the held membership commands are dropped. */
+    public synchronized void cancelRejoinCheck() {
+        heldBack = null;
+    }
+
     @Override
     public synchronized void apply(MetadataCommand command) {
+        if (heldBack != null && (command instanceof PutClusterIdentity || command instanceof PutClusterMember
+                || command instanceof ForgetClusterMember)) {
+            heldBack.add(command);
+            return;
+        }
         if (command instanceof PutClusterIdentity c) {
             clusterName = c.clusterName();
             clusterId = c.clusterId();

@@ -30,17 +30,24 @@ public final class WarrenCtl {
     /**
      * Node refusal kinds with rabbitmqctl's exit codes: its "requires the app running/stopped"
      * validation failures are EX_USAGE (64), a bad node type EX_DATAERR (65), an unreachable join
-     * target EX_UNAVAILABLE (69), the rest EX_SOFTWARE (70).
+     * target, a running or unknown node to forget and inconsistent_cluster EX_UNAVAILABLE (69), the rest
+     * EX_SOFTWARE (70).
      */
-    private static final Map<String, Integer> CLUSTER_REFUSALS = Map.of(
-            "app_not_running", ExitCodes.USAGE,
-            "app_running", ExitCodes.USAGE,
-            "bad_argument", ExitCodes.DATA_ERROR,
-            "unavailable", ExitCodes.UNAVAILABLE,
-            "cannot_cluster_with_itself", ExitCodes.SOFTWARE,
-            "last_disc_node", ExitCodes.SOFTWARE,
-            "start_failed", ExitCodes.SOFTWARE,
-            "reset_failed", ExitCodes.SOFTWARE);
+    private static final Map<String, Integer> CLUSTER_REFUSALS = Map.ofEntries(
+            Map.entry("node_running", ExitCodes.UNAVAILABLE),
+            Map.entry("not_a_cluster_node", ExitCodes.UNAVAILABLE),
+            Map.entry("inconsistent_cluster", ExitCodes.UNAVAILABLE),
+            Map.entry("online_node_offline_flag", ExitCodes.SOFTWARE),
+            Map.entry("offline_node_no_offline_flag", ExitCodes.SOFTWARE),
+            Map.entry("forget_failed", ExitCodes.SOFTWARE),
+            Map.entry("app_not_running", ExitCodes.USAGE),
+            Map.entry("app_running", ExitCodes.USAGE),
+            Map.entry("bad_argument", ExitCodes.DATA_ERROR),
+            Map.entry("unavailable", ExitCodes.UNAVAILABLE),
+            Map.entry("cannot_cluster_with_itself", ExitCodes.SOFTWARE),
+            Map.entry("last_disc_node", ExitCodes.SOFTWARE),
+            Map.entry("start_failed", ExitCodes.SOFTWARE),
+            Map.entry("reset_failed", ExitCodes.SOFTWARE));
 
     static {
         add("status", "status", 0, 0, inv -> {
@@ -72,6 +79,17 @@ public final class WarrenCtl {
             }
             return simple(inv, "Clustering node " + inv.node() + " with " + nodes.get(0), "join_cluster",
                     Map.of("node", nodes.get(0), "ram", ram));
+        });
+        add("forget_cluster_node", "forget_cluster_node [--offline] <existing_cluster_member_node>", 1, 2, inv -> {
+            List<String> args = inv.opts.args();
+            boolean offline = args.contains("--offline");
+            List<String> nodes = args.stream().filter(a -> !a.equals("--offline")).toList();
+            if (nodes.size() != 1) {
+                throw new CtlException(ExitCodes.USAGE, "Error: forget_cluster_node takes one node name.\nUsage: "
+                        + "warrenctl forget_cluster_node [--offline] <existing_cluster_member_node>");
+            }
+            return simple(inv, "Removing node " + nodes.get(0) + " from the cluster", "forget_cluster_node",
+                    Map.of("node", nodes.get(0), "offline", offline));
         });
         add("reset", "reset", 0, 0, inv -> simple(inv, "Resetting node " + inv.node() + " ...", "reset", Map.of()));
         add("change_cluster_node_type", "change_cluster_node_type <disc|ram>", 1, 1, inv -> {

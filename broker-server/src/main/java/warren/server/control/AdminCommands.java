@@ -50,6 +50,10 @@ public final class AdminCommands implements ControlHandler {
             daemon.reset();
             return true;
         });
+        table.put("forget_cluster_node", a -> {
+            daemon.forgetClusterNode(text(a, "node"), a.path("offline").asBoolean(false));
+            return true;
+        });
         table.put("change_cluster_node_type", a -> {
             daemon.changeNodeType(text(a, "type"));
             return true;

@@ -34,6 +34,11 @@ public interface DaemonActions {
         throw unsupported();
     }
 
+    /** forget_cluster_node: every member drops {@code node} (app running; app stopped with {@code offline}). */
+    default void forgetClusterNode(String node, boolean offline) {
+        throw unsupported();
+    }
+
     /** change_cluster_node_type: disc or ram, applied at the next start_app (app stopped). */
     default void changeNodeType(String type) {
         throw unsupported();
