@@ -5,17 +5,20 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
+import warren.cluster.membership.InconsistentClusterException;
 import warren.server.config.ConfigError;
 import warren.server.config.ConfigLoader;
 import warren.server.config.ServerSettings;
 import warren.server.config.WarrenConfig;
+import warren.server.cli.ExitCodes;
 import warren.server.cli.WarrenCtl;
 
 /**
  * The node's entry point (bin/warren-server runs it in the foreground or, with -detached, under
  * nohup). Loads the configuration, sets up logging, starts a {@link BrokerDaemon} and waits for it
  * to stop (warrenctl stop, SIGTERM). The only class that calls {@code System.exit}: 0 after a clean
- * stop, 1 when the configuration is bad or the node fails to start, 64 for bad arguments.
+ * stop, 1 when the configuration is bad or the node fails to start, 69 when its cluster disagrees that
+ * it is a member (inconsistent_cluster), 64 for bad arguments.
  * {@code BrokerMain warrenctl ARGS} runs {@link WarrenCtl} and exits with its code (bin/warrenctl).
  *
  * <p>The installation directory comes from the {@code warren.home} system property (set by the
@@ -61,6 +64,9 @@ public final class BrokerMain {
             return fail(err, e.getMessage(), e);
         } catch (warren.core.store.StoreException e) {
             return fail(err, "node " + config.server().nodeName() + " cannot use its data: " + e.getMessage(), e);
+        } catch (InconsistentClusterException e) {
+            fail(err, e.getMessage(), e);
+            return ExitCodes.UNAVAILABLE;
         } catch (RuntimeException e) {
             return fail(err, "node " + config.server().nodeName() + " failed to start: " + e, e);
         }

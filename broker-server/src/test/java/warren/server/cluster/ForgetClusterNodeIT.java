@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -150,5 +151,40 @@ class ForgetClusterNodeIT {
         for (NodeProcess n : List.of(b, a)) {
             assertTrue(NodeProcess.cleanExit(n.stop()), n.nodeName() + " stops cleanly");
         }
+    }
+
+    @Test
+    void resetLeavesTheClusterAndAForgottenNodeDoesNotBoot() throws Exception {
+        NodeProcess a = node("a");
+        NodeProcess b = node("b");
+        Set<String> both = new TreeSet<>(List.of(a.nodeName(), b.nodeName()));
+        Set<String> onlyA = Set.of(a.nodeName());
+
+        ok(b, "stop_app");
+        ok(b, "join_cluster", a.nodeName());
+        ok(b, "start_app");
+        await("both nodes disc and running", () -> statusMatches(a, both, both));
+
+        // reset of a clustered node makes the running members forget it
+        ok(b, "stop_app");
+        ok(b, "reset");
+        await("a forgot b after b's reset", () -> statusMatches(a, onlyA, onlyA));
+        ok(b, "start_app");
+        assertEquals(Set.of(b.nodeName()), names(status(b).get("disk_nodes")));
+
+        // join again, stop the whole node b, forget it: b's next boot is refused
+        ok(b, "stop_app");
+        ok(b, "join_cluster", a.nodeName());
+        ok(b, "start_app");
+        await("both nodes disc and running again", () -> statusMatches(a, both, both));
+        assertTrue(NodeProcess.cleanExit(b.stop()), "b stops cleanly");
+        await("b gone from a's running nodes", () -> statusMatches(a, both, onlyA));
+        ok(a, "forget_cluster_node", b.nodeName());
+        assertEquals(69, b.startExpectingExit(Duration.ofSeconds(60)), NodeProcess.tail(b.consoleFile(), 30));
+        String console = Files.readString(b.consoleFile());
+        assertTrue(console.contains("Error: inconsistent_cluster: Node " + b.nodeName() + " thinks it's clustered "
+                + "with node " + a.nodeName() + ", but " + a.nodeName() + " disagrees"), console);
+        assertTrue(statusMatches(a, onlyA, onlyA), "a still a cluster of one");
+        assertTrue(NodeProcess.cleanExit(a.stop()), "a stops cleanly");
     }
 }
