@@ -79,6 +79,7 @@ class ClassicConfigFormationIT {
                     .append(round3.get(i).nodeName()).append('\n');
         }
         Set<String> all = new TreeSet<>();
+        long t0 = System.nanoTime();
         List<Future<NodeProcess>> started = new ArrayList<>();
         for (NodeProcess n : round3) {
             n.config(conf.toString());
@@ -88,6 +89,7 @@ class ClassicConfigFormationIT {
         for (Future<NodeProcess> f : started) {
             f.get(180, TimeUnit.SECONDS);
         }
+        long t1 = System.nanoTime();
         String seed = all.iterator().next();
         await("round " + round + ": one cluster of " + all + " seen from every node", () -> {
             for (NodeProcess n : round3) {
@@ -104,9 +106,12 @@ class ClassicConfigFormationIT {
             assertEquals(first.get("cluster_name"), s.get("cluster_name"), n.nodeName());
             assertEquals(first.get("cluster_id"), s.get("cluster_id"), n.nodeName());
         }
+        long t2 = System.nanoTime();
         for (NodeProcess n : round3) {
             n.stop();
         }
+        System.out.printf("round %d: all started in %.1f s, one cluster seen after %.1f s more, stopped in %.1f s%n",
+                round, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
     }
 
     private static JsonNode status(NodeProcess node) throws IOException {
