@@ -19,11 +19,13 @@ import warren.discovery.FormationOrder;
 import warren.discovery.PeerDiscovery;
 import warren.discovery.PeerDiscoveryLoader;
 import warren.discovery.RetryPolicy;
+import warren.discovery.classic.ClassicConfigDiscovery;
 import warren.server.config.NodeNames;
 import warren.server.config.WarrenConfig;
 
 /**
- * The first-boot plan of a blank node whose config sets {@code cluster_formation.peer_discovery_backend}:
+ * The first-boot plan of a blank node whose config sets {@code cluster_formation.peer_discovery_backend}
+ * or lists {@code cluster_formation.classic_config.nodes.N}:
  * the discovered candidates, the {@link FormationOrder} seed, the node type to join as and the retry
  * policy.
  *
@@ -55,7 +57,7 @@ final class ClusterFormation {
     }
 
     /**
-     * The plan when discovery must run: a backend is configured, the node is blank and the backend
+     * The plan when discovery must run: a backend (or a classic_config node list) is configured, the node is blank and the backend
      * lists candidates other than this node; else empty (the node starts as before).
      *
      * @throws IllegalStateException when the backend is unknown, misconfigured or keeps failing
@@ -63,7 +65,9 @@ final class ClusterFormation {
     static Optional<ClusterFormation> forFirstBoot(WarrenConfig config, ClusterState state)
             throws InterruptedException {
         String self = config.server().nodeName();
-        if (config.value(DiscoverySettings.BACKEND_KEY).isEmpty()) {
+        // unset means classic_config (as in RabbitMQ), so a node list alone also turns formation on
+        if (config.value(DiscoverySettings.BACKEND_KEY).isEmpty()
+                && config.list(ClassicConfigDiscovery.NODES_KEY).isEmpty()) {
             return Optional.empty();
         }
         if (state.clusterId() != null || state.joinTarget() != null) {
