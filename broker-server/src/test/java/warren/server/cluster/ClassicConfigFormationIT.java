@@ -1,6 +1,8 @@
 package warren.server.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -57,6 +60,28 @@ class ClassicConfigFormationIT {
         }
         System.out.printf("ClassicConfigFormationIT: %d rounds in %.1f s%n", ROUNDS,
                 (System.nanoTime() - began) / 1e9);
+    }
+
+    @Test
+    void aNonSeedWhoseSeedNeverStartsFailsNamingTheSeedAndTheKey() throws Exception {
+        Path cookie = root.resolve("cookie");
+        Files.writeString(cookie, "CLASSICCONFIGFORMATIONITCOOKIE");
+        Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
+        NodeProcess n = new NodeProcess(root.resolve("lonely")).sharing(root.resolve("run"), cookie);
+        nodes.add(n);
+        // "a" sorts before every "persist..." name, so the absent node is the seed
+        String seed = "a@" + n.nodeName().substring(n.nodeName().indexOf('@') + 1);
+        n.config("cluster_formation.peer_discovery_backend = classic_config\n"
+                + "cluster_formation.classic_config.nodes.1 = " + seed + "\n"
+                + "cluster_formation.classic_config.nodes.2 = " + n.nodeName() + "\n"
+                + "cluster_formation.discovery_retry_limit = 3\n"
+                + "cluster_formation.discovery_retry_interval = 100\n");
+        int code = n.startExpectingExit(Duration.ofSeconds(90));
+        String logs = n.allLogs();
+        assertTrue(code != 0, "exit code " + code);
+        assertTrue(logs.contains("could not join the cluster of seed node " + seed), logs);
+        assertTrue(logs.contains("cluster_formation.discovery_retry_limit"), logs);
+        assertFalse(logs.contains("formed a new cluster"), "a non-seed must never form a cluster:\n" + logs);
     }
 
     private void bootRound(int round) throws Exception {
