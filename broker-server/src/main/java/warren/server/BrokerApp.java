@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import warren.cluster.ClusterSettings;
 import warren.cluster.jgroups.ClusterChannel;
 import warren.cluster.jgroups.ClusterException;
+import warren.cluster.jgroups.ClusterJoinRefusedException;
 import warren.cluster.membership.ClusterState;
 import warren.cluster.replication.JGroupsMetadataReplicator;
 import warren.core.broker.Broker;
@@ -40,6 +42,10 @@ import warren.server.netty.EventLoops;
  * <p>The app is always cluster-capable: it opens a {@link ClusterChannel} named {@value #CLUSTER}
  * on the dist port, seeded with the pending join target or the members recorded in the cluster
  * state. With no seeds it forms a cluster of one.
+ *
+ * <p>At a blank node's first boot with {@code cluster_formation.peer_discovery_backend} set, the
+ * channel is opened by the formation flow instead ({@link ClusterFormation}): only the seed may form
+ * a new cluster; every other node retries until it is in a view with the seed or a running candidate.
  */
 final class BrokerApp implements AutoCloseable {
 
@@ -69,6 +75,10 @@ final class BrokerApp implements AutoCloseable {
         ServerSettings server = config.server();
         BrokerSettings settings = config.broker();
         String node = server.nodeName();
+        ClusterFormation formation = ClusterFormation.forFirstBoot(config, state).orElse(null);
+        if (formation != null && !formation.nodeType().equals(state.ownType())) {
+            state.ownType(formation.nodeType());
+        }
         try {
             EventLoops loops = EventLoops.create();
             started.push(loops::close);
@@ -85,7 +95,7 @@ final class BrokerApp implements AutoCloseable {
             broker.membershipHook(state);
             started.push(broker);
 
-            joinCluster(server, replicator);
+            joinCluster(server, replicator, formation);
 
             AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
             started.push(amqp);
@@ -97,25 +107,26 @@ final class BrokerApp implements AutoCloseable {
         }
     }
 
-    private void joinCluster(ServerSettings server, JGroupsMetadataReplicator replicator) throws IOException {
+    private void joinCluster(ServerSettings server, JGroupsMetadataReplicator replicator, ClusterFormation formation)
+            throws IOException, InterruptedException {
         String node = server.nodeName();
         InetAddress bind = clusterBindAddress(server);
         int port = server.distPort() == 0 ? freePort(bind) : server.distPort();
         distAddress = new InetSocketAddress(bind, port);
         String joinTarget = state.joinTarget();
         List<InetSocketAddress> seeds = seeds(node);
-        ClusterSettings cluster = new ClusterSettings(node, bind, port, seeds, cookie, timeouts);
-        try {
-            channel = new ClusterChannel(cluster, replicator);
-            replicator.attach(channel);
-            replicator.onView(state::recordRunning);
+        if (formation != null) {
+            channel = form(server, bind, port, replicator, formation);
+        } else {
             if (joinTarget == null && state.clusterId() != null) {
                 state.beginRejoinCheck();
             }
-            channel.start(CLUSTER);
-        } catch (ClusterException e) {
-            state.cancelRejoinCheck();
-            throw new IllegalStateException(e.getMessage(), e);
+            try {
+                channel = open(new ClusterSettings(node, bind, port, seeds, cookie, timeouts), replicator);
+            } catch (RuntimeException e) {
+                state.cancelRejoinCheck();
+                throw e;
+            }
         }
         ClusterChannel opened = channel;
         started.push(opened::close);
@@ -127,6 +138,9 @@ final class BrokerApp implements AutoCloseable {
                     + joinTarget + " is running (warrenctl -n " + joinTarget + " cluster_status), that its "
                     + "WARREN_DIST_PORT is reachable and that both nodes use the same cookie, then run "
                     + "'warrenctl start_app' again (the join stays pending), or 'warrenctl reset' to give it up");
+        }
+        if (formation != null && channel.members().size() > 1) {
+            awaitClusterIdentity(node);
         }
         if (state.clusterId() == null) {
             // a fresh node forming a new cluster: its name is the first node's name, as in RabbitMQ
@@ -143,6 +157,79 @@ final class BrokerApp implements AutoCloseable {
         }
         LOG.info("node {}: cluster '{}' ({}), members {}, running {}", node, state.clusterName(), state.clusterId(),
                 state.members().stream().map(ClusterState.Member::node).toList(), channel.members());
+    }
+
+    private ClusterChannel open(ClusterSettings cluster, JGroupsMetadataReplicator replicator) {
+        try {
+            ClusterChannel opened = new ClusterChannel(cluster, replicator);
+            replicator.attach(opened);
+            replicator.onView(state::recordRunning);
+            opened.start(CLUSTER);
+            return opened;
+        } catch (ClusterException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * First-boot formation: the seed connects at once (joining any candidate already running, else
+     * forming a cluster of one); every other node connects only to running candidates (or the remote
+     * seed) and keeps the channel only if the view holds one of them. A view without them means this
+     * node is alone or with another blank non-seed: it disconnects at once, so no second cluster can
+     * grow around it, and retries under the backend's retry policy.
+     */
+    private ClusterChannel form(ServerSettings server, InetAddress bind, int port, JGroupsMetadataReplicator replicator,
+            ClusterFormation formation) throws InterruptedException {
+        String node = server.nodeName();
+        NodeRegistry registry = new NodeRegistry(server.runDir());
+        int attempts = formation.retry().maxAttempts();
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            Map<String, InetSocketAddress> anchors = formation.anchors(registry, server.listener().port());
+            if (formation.isSeed() || !anchors.isEmpty()) {
+                ClusterSettings cluster = new ClusterSettings(node, bind, port, List.copyOf(anchors.values()), cookie,
+                        timeouts);
+                ClusterChannel attemptChannel;
+                try {
+                    attemptChannel = open(cluster, replicator);
+                } catch (IllegalStateException e) {
+                    if (e.getCause() instanceof ClusterJoinRefusedException) {
+                        throw e;
+                    }
+                    LOG.warn("node {}: formation attempt {}/{} failed: {}", node, attempt, attempts, e.getMessage());
+                    attemptChannel = null;
+                }
+                if (attemptChannel != null) {
+                    List<String> view = attemptChannel.members();
+                    if (formation.isSeed() || view.stream().anyMatch(anchors::containsKey)) {
+                        LOG.info("node {}: {} (view {})", node, view.size() > 1 ? "joined the cluster of "
+                                + view.get(0) : "formed a new cluster as the seed", view);
+                        return attemptChannel;
+                    }
+                    LOG.info("node {}: formation attempt {}/{}: view {} holds none of {}; disconnecting to retry",
+                            node, attempt, attempts, view, anchors.keySet());
+                    attemptChannel.close();
+                }
+            } else {
+                LOG.info("node {}: formation attempt {}/{}: waiting for seed {} (or a running candidate)", node, attempt,
+                        attempts, formation.seed());
+            }
+            if (attempt < attempts) {
+                Thread.sleep(formation.retry().interval().toMillis());
+            }
+        }
+        throw formation.gaveUp(attempts);
+    }
+
+    /** A joiner must take the cluster's name and id from the seed, never agree its own. */
+    private void awaitClusterIdentity(String node) throws InterruptedException {
+        long deadline = System.nanoTime() + AGREE_TIMEOUT.toNanos();
+        while (state.clusterId() == null) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + node + " joined " + channel.members() + " but the cluster's "
+                        + "name and id did not arrive within " + AGREE_TIMEOUT.toSeconds() + " s");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** The join target while a join is pending, else every other recorded member (their last address). */

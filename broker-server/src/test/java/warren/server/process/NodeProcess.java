@@ -40,6 +40,7 @@ public final class NodeProcess implements AutoCloseable {
     private int distPort;
     private Path runDir;
     private Path cookieFile;
+    private String extraConfig = "";
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
@@ -56,6 +57,15 @@ public final class NodeProcess implements AutoCloseable {
     public NodeProcess sharing(Path sharedRunDir, Path sharedCookieFile) {
         this.runDir = sharedRunDir;
         this.cookieFile = sharedCookieFile;
+        return this;
+    }
+
+    /**
+     * Extra {@code warren.conf} lines written after the listener at every start (e.g. cluster_formation
+     * keys naming other nodes, which exist only once every NodeProcess is created).
+     */
+    public NodeProcess config(String lines) {
+        this.extraConfig = lines.endsWith("\n") ? lines : lines + "\n";
         return this;
     }
 
@@ -161,7 +171,7 @@ public final class NodeProcess implements AutoCloseable {
         }
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
-        Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n");
+        Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n" + extraConfig);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
