@@ -72,7 +72,6 @@ import warren.core.broker.VirtualHost;
 import warren.core.message.Message;
 import warren.core.queue.MessageQueue;
 import warren.core.queue.QueueEntry;
-import warren.core.routing.Binding;
 import warren.core.metadata.MetadataCommand;
 import warren.core.routing.Exchange;
 import warren.core.routing.ExchangeType;

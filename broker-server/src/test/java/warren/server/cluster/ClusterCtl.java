@@ -1,0 +1,95 @@
+package warren.server.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import warren.server.cli.WarrenCtl;
+import warren.server.process.NodeProcess;
+
+/**
+ * What the cluster tests share: starting node processes that share one registry and one cookie,
+ * running warrenctl against them in-process, reading cluster_status, bounded waits.
+ */
+final class ClusterCtl {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+    }
+
+    private ClusterCtl() {
+    }
+
+    /** Starts node {@code name} under {@code root}, sharing the run dir and cookie with its siblings. */
+    static NodeProcess startNode(Path root, List<NodeProcess> started, String name, String cookieValue)
+            throws Exception {
+        Path cookie = root.resolve("cookie");
+        if (!Files.exists(cookie)) {
+            Files.writeString(cookie, cookieValue);
+            Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
+        }
+        NodeProcess n = new NodeProcess(root.resolve(name)).sharing(root.resolve("run"), cookie);
+        started.add(n);
+        return n.start();
+    }
+
+    static Result ctl(NodeProcess node, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> argv = new ArrayList<>(List.of("-n", node.nodeName()));
+        argv.addAll(List.of(args));
+        int code = WarrenCtl.run(argv.toArray(new String[0]), node.ctlEnv(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static void ok(NodeProcess node, String... args) {
+        Result r = ctl(node, args);
+        assertEquals(0, r.code(), "warrenctl " + String.join(" ", args) + " on " + node.nodeName() + ": " + r.err()
+                + r.out() + "\nnode log tail:\n" + NodeProcess.tail(node.logFile(), 40));
+    }
+
+    static JsonNode status(NodeProcess node) throws IOException {
+        Result r = ctl(node, "cluster_status", "--formatter", "json");
+        assertEquals(0, r.code(), "cluster_status on " + node.nodeName() + ": " + r.err());
+        return JSON.readTree(r.out());
+    }
+
+    static Set<String> names(JsonNode array) {
+        Set<String> out = new TreeSet<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static boolean statusMatches(NodeProcess node, Set<String> disk, Set<String> running) {
+        try {
+            JsonNode s = status(node);
+            return names(s.get("disk_nodes")).equals(disk) && names(s.get("running_nodes")).equals(running);
+        } catch (IOException | AssertionError e) {
+            return false;
+        }
+    }
+
+    static void await(String what, long waitMs, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + waitMs * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out after " + waitMs + " ms waiting for " + what);
+    }
+}
