@@ -119,7 +119,7 @@ final class BrokerApp implements AutoCloseable {
             channel = form(server, bind, port, replicator, formation);
         } else {
             if (joinTarget == null && state.clusterId() != null) {
-                state.beginRejoinCheck();
+                state.beginRejoinCheck(node);
             }
             try {
                 channel = open(new ClusterSettings(node, bind, port, seeds, cookie, timeouts), replicator);
@@ -132,6 +132,8 @@ final class BrokerApp implements AutoCloseable {
         started.push(opened::close);
         // a member that was forgotten, or whose cluster was formed again, must not rejoin (inconsistent_cluster)
         state.endRejoinCheck(node, channel.members().stream().filter(m -> !m.equals(node)).findFirst().orElse(null));
+        // what this node recorded while apart that the cluster lacks goes to every member
+        replicator.publishMerge();
         if (joinTarget != null && channel.members().size() < 2) {
             throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
                     + " at " + state.joinSeed() + ": no member answered on that cluster port. Check that "

@@ -49,6 +49,7 @@ public final class ClusterState implements ClusterMembershipHook {
     private List<String> running = List.of();
     /** While a restarting member checks the cluster it reached: the membership commands received, held back. */
     private List<MetadataCommand> heldBack;
+    private String checkingNode;
 
     private ClusterState(Path file) {
         this.file = file;
@@ -161,8 +162,9 @@ public final class ClusterState implements ClusterMembershipHook {
      * instead of recorded, so that a cluster that forgot this node, or another cluster, cannot
      * overwrite what it recorded.
      */
-    public synchronized void beginRejoinCheck() {
+    public synchronized void beginRejoinCheck(String node) {
         heldBack = new ArrayList<>();
+        checkingNode = node;
     }
 
     /**
@@ -177,6 +179,19 @@ public final class ClusterState implements ClusterMembershipHook {
         if (held == null) {
             return;
         }
+        if (peer != null && refuses(held, node)) {
+            throw new InconsistentClusterException(node, peer);
+        }
+        held.forEach(this::apply);
+    }
+
+    @Override
+    public synchronized boolean belongsToReachedCluster() {
+        return heldBack == null || checkingNode == null || !refuses(heldBack, checkingNode);
+    }
+
+    /** The held membership came from a cluster with another id, or one that does not list {@code node}. */
+    private boolean refuses(List<MetadataCommand> held, String node) {
         String theirId = null;
         boolean listsNode = false;
         boolean sawMembership = false;
@@ -191,11 +206,8 @@ public final class ClusterState implements ClusterMembershipHook {
                 listsNode = false;
             }
         }
-        if (peer != null && sawMembership && clusterId != null
-                && (!listsNode || (theirId != null && !theirId.equals(clusterId)))) {
-            throw new InconsistentClusterException(node, peer);
-        }
-        held.forEach(this::apply);
+        return sawMembership && clusterId != null
+                && (!listsNode || (theirId != null && !theirId.equals(clusterId)));
     }
 
     /** The app did not start: the held membership commands are dropped. */

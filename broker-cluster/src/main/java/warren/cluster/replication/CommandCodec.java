@@ -23,6 +23,8 @@ import warren.core.metadata.MetadataCommand.PutPermission;
 import warren.core.metadata.MetadataCommand.PutUser;
 import warren.core.metadata.MetadataCommand.PutVhost;
 import warren.core.metadata.MetadataCommand.Unbind;
+import warren.core.metadata.Version;
+import warren.core.metadata.VersionedRecord;
 
 /**
  * The wire form of definition changes between nodes: a tag byte, then the fields in order;
@@ -123,6 +125,42 @@ final class CommandCodec {
             case 15: return new ForgetClusterMember(str(b));
             default: throw new IllegalArgumentException("unknown definition command tag " + tag);
         }
+    }
+
+    /** A versioned record: kind, key, version, then the command unless it is a tombstone. */
+    static void write(ByteBuf b, VersionedRecord r) {
+        b.writeByte(r.kind());
+        str(b, r.key());
+        b.writeLong(r.version().hlc());
+        str(b, r.version().origin());
+        b.writeBoolean(!r.isTombstone());
+        if (!r.isTombstone()) {
+            write(b, r.command());
+        }
+    }
+
+    static VersionedRecord readRecord(ByteBuf b) {
+        int kind = b.readUnsignedByte();
+        String key = str(b);
+        long hlc = b.readLong();
+        Version version = new Version(hlc, str(b));
+        return new VersionedRecord(kind, key, hlc == 0 ? Version.ZERO : version, b.readBoolean() ? read(b) : null);
+    }
+
+    static void writeRecords(ByteBuf b, java.util.List<VersionedRecord> records) {
+        b.writeInt(records.size());
+        for (VersionedRecord r : records) {
+            write(b, r);
+        }
+    }
+
+    static java.util.List<VersionedRecord> readRecords(ByteBuf b) {
+        int n = b.readInt();
+        java.util.List<VersionedRecord> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(readRecord(b));
+        }
+        return out;
     }
 
     static byte[] toBytes(java.util.function.Consumer<ByteBuf> writer) {

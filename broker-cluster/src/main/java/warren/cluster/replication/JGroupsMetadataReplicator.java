@@ -12,31 +12,44 @@ import org.slf4j.LoggerFactory;
 import warren.cluster.jgroups.ClusterChannel;
 import warren.cluster.jgroups.ClusterException;
 import warren.cluster.jgroups.ClusterListener;
+import warren.core.metadata.HybridClock;
 import warren.core.metadata.MetadataApplier;
 import warren.core.metadata.MetadataCommand;
 import warren.core.metadata.MetadataReplicator;
+import warren.core.metadata.Version;
+import warren.core.metadata.VersionedRecord;
 
 /**
  * Definition changes agreed among the running members: a change is broadcast through the
  * cluster channel (total order, SEQUENCER) and applied by every member as it is delivered, so
  * all apply the same changes in the same order and a conflict (two nodes declaring one queue
  * differently) fails the same way everywhere. The submitting node answers its client with its
- * own application's result.
+ * own application's result. Each change carries its origin's hybrid-clock reading: the version
+ * of the records it writes.
  *
  * <p>As in RabbitMQ, the running nodes are the cluster: there is no majority rule, so a member
- * whose peers are down keeps accepting changes. Joiners receive a snapshot (the definitions as
- * commands) during the join, then the changes after it.
+ * whose peers are down keeps accepting changes. Nodes that were apart merge record by record when
+ * they meet again: a joiner merges the snapshot it receives into what it recorded and then
+ * broadcasts what the cluster lacks ({@link #publishMerge()}); after a partition heals every node
+ * broadcasts its whole state and all merge it. Tombstones are dropped by an agreed purge once
+ * every member is running ({@link #purgeTombstones()}).
  */
 public final class JGroupsMetadataReplicator implements MetadataReplicator, ClusterListener {
     private static final Logger LOG = LoggerFactory.getLogger(JGroupsMetadataReplicator.class);
+    private static final byte CHANGE = 1;
+    private static final byte MERGE = 2;
+    private static final byte PURGE = 3;
 
     private final String nodeName;
+    private final HybridClock clock = new HybridClock();
     private final AtomicLong operations = new AtomicLong();
     private final ConcurrentHashMap<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
     private volatile MetadataApplier applier;
     private volatile ClusterChannel channel;
     private volatile List<String> members = List.of();
     private volatile Consumer<List<String>> viewListener = m -> { };
+    /** What this node had that the snapshot it joined with lacked: broadcast once joined. */
+    private volatile List<VersionedRecord> unpublished = List.of();
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -50,6 +63,9 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void bind(MetadataApplier applier) {
         this.applier = applier;
+        for (VersionedRecord r : applier.snapshot()) {
+            clock.observe(r.version().hlc()); // a restarted node never writes older versions than it has
+        }
     }
 
     /** Told the member list (node names, oldest first) at every view change. */
@@ -66,9 +82,12 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         long id = operations.incrementAndGet();
         CompletableFuture<Object> result = new CompletableFuture<>();
         pending.put(id, result);
+        long stamp = clock.now();
         byte[] payload = CommandCodec.toBytes(b -> {
+            b.writeByte(CHANGE);
             CommandCodec.str(b, nodeName);
             b.writeLong(id);
+            b.writeLong(stamp);
             CommandCodec.write(b, command);
         });
         try {
@@ -83,13 +102,29 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void onDeliver(String fromNode, byte[] payload) {
         ByteBuf b = Unpooled.wrappedBuffer(payload);
+        byte type = b.readByte();
         String origin = CommandCodec.str(b);
+        if (type == MERGE) {
+            List<VersionedRecord> records = CommandCodec.readRecords(b);
+            records.forEach(r -> clock.observe(r.version().hlc()));
+            if (!origin.equals(nodeName)) {
+                applier.merge(records, origin);
+            }
+            return;
+        }
+        if (type == PURGE) {
+            int purged = applier.purgeTombstones();
+            LOG.debug("purged {} tombstones (agreed by {})", purged, origin);
+            return;
+        }
         long id = b.readLong();
+        long stamp = b.readLong();
         MetadataCommand command = CommandCodec.read(b);
+        clock.observe(stamp);
         Object value = null;
         RuntimeException error = null;
         try {
-            value = applier.apply(command);
+            value = applier.apply(command, new Version(stamp, origin));
         } catch (RuntimeException e) {
             error = e;
             if (!origin.equals(nodeName)) {
@@ -117,34 +152,61 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         } catch (RuntimeException e) {
             LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
         }
+        if (merged) {
+            // Each side changed definitions on its own: every node offers its whole state, all merge it.
+            Thread t = new Thread(() -> broadcastMerge(applier.snapshot()), "warren-merge");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /**
+     * Broadcasts what this node had that the cluster it joined lacked (found while merging the
+     * snapshot), so every member merges it; nothing when there is none. Call once joined.
+     */
+    public void publishMerge() {
+        List<VersionedRecord> records = unpublished;
+        unpublished = List.of();
+        if (!records.isEmpty()) {
+            LOG.info("node {} offers the cluster {} definition records it lacks or has older", nodeName,
+                    records.size());
+            broadcastMerge(records);
+        }
+    }
+
+    private void broadcastMerge(List<VersionedRecord> records) {
+        byte[] payload = CommandCodec.toBytes(b -> {
+            b.writeByte(MERGE);
+            CommandCodec.str(b, nodeName);
+            CommandCodec.writeRecords(b, records);
+        });
+        try {
+            channel.broadcast(payload);
+        } catch (ClusterException | RuntimeException e) {
+            LOG.warn("node {} could not offer its definitions for merging: {}", nodeName, e.toString());
+        }
+    }
+
+    /** Asks every running member to drop its tombstones (call only when every member is running). */
+    public void purgeTombstones() throws ClusterException {
+        channel.broadcast(CommandCodec.toBytes(b -> {
+            b.writeByte(PURGE);
+            CommandCodec.str(b, nodeName);
+        }));
     }
 
     @Override
     public byte[] snapshot() {
-        List<MetadataCommand> commands = applier.snapshot();
-        return CommandCodec.toBytes(b -> {
-            b.writeInt(commands.size());
-            for (MetadataCommand c : commands) {
-                CommandCodec.write(b, c);
-            }
-        });
+        List<VersionedRecord> records = applier.snapshot();
+        return CommandCodec.toBytes(b -> CommandCodec.writeRecords(b, records));
     }
 
     @Override
     public void restore(byte[] snapshot) {
-        ByteBuf b = Unpooled.wrappedBuffer(snapshot);
-        int n = b.readInt();
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            MetadataCommand c = CommandCodec.read(b);
-            try {
-                applier.apply(c);
-                applied++;
-            } catch (RuntimeException e) {
-                // Already here (the joiner's own defaults, e.g. vhost '/'): the snapshot's copy is the same.
-                LOG.debug("snapshot entry {} not applied: {}", c, e.getMessage());
-            }
-        }
-        LOG.info("received the cluster's definitions: {} of {} entries applied", applied, n);
+        List<VersionedRecord> records = CommandCodec.readRecords(Unpooled.wrappedBuffer(snapshot));
+        records.forEach(r -> clock.observe(r.version().hlc()));
+        unpublished = applier.merge(records, "the cluster");
+        LOG.info("merged the cluster's definitions ({} records); {} records here are newer or missing there",
+                records.size(), unpublished.size());
     }
 }

@@ -27,7 +27,7 @@ class ClusterRejoinCheckTest {
     @Test
     void sameClusterListingTheNodeIsRecorded() {
         ClusterState s = member();
-        s.beginRejoinCheck();
+        s.beginRejoinCheck("warren@b");
         s.apply(new PutClusterIdentity("warren@a", "id-1"));
         s.apply(new PutClusterMember("warren@a", "disc", "127.0.0.1:1"));
         s.apply(new PutClusterMember("warren@b", "disc", "127.0.0.1:2"));
@@ -40,7 +40,7 @@ class ClusterRejoinCheckTest {
     @Test
     void clusterThatForgotTheNodeIsInconsistent() {
         ClusterState s = member();
-        s.beginRejoinCheck();
+        s.beginRejoinCheck("warren@b");
         s.apply(new PutClusterIdentity("warren@a", "id-1"));
         s.apply(new PutClusterMember("warren@a", "disc", "127.0.0.1:1"));
         InconsistentClusterException e = assertThrows(InconsistentClusterException.class,
@@ -53,7 +53,7 @@ class ClusterRejoinCheckTest {
     @Test
     void clusterWithAnotherIdIsInconsistent() {
         ClusterState s = member();
-        s.beginRejoinCheck();
+        s.beginRejoinCheck("warren@b");
         s.apply(new PutClusterIdentity("warren@a", "id-2"));
         s.apply(new PutClusterMember("warren@a", "disc", "127.0.0.1:1"));
         s.apply(new PutClusterMember("warren@b", "disc", "127.0.0.1:2"));
@@ -64,7 +64,7 @@ class ClusterRejoinCheckTest {
     @Test
     void noSnapshotReceivedMeansNothingToCheck() {
         ClusterState s = member();
-        s.beginRejoinCheck();
+        s.beginRejoinCheck("warren@b");
         s.endRejoinCheck("warren@b", null);
         assertEquals(2, s.members().size());
     }

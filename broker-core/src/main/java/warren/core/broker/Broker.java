@@ -59,8 +59,12 @@ public final class Broker implements AutoCloseable {
     private final BrokerSettings settings;
     private final MessageStore store;
     private final MetadataReplicator replicator;
+    private final BrokerApplier applier;
     private volatile ClusterMembershipHook membershipHook;
     private volatile CompletableFuture<Void> lastDefinitionWrite = CompletableFuture.completedFuture(null);
+    private final DefinitionVersions versions = new DefinitionVersions();
+    /** The version given to the records written by the change being applied on this thread, if any. */
+    private final ThreadLocal<warren.core.metadata.Version> writing = new ThreadLocal<>();
     private final long startedAt = System.currentTimeMillis();
     private final ConcurrentHashMap<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, User> users = new ConcurrentHashMap<>();
@@ -88,7 +92,7 @@ public final class Broker implements AutoCloseable {
      * @param store          where durable definitions and persistent messages live; recovered here
      */
     public Broker(BrokerSettings settings, Supplier<Executor> queueExecutors, MessageStore store) {
-        this(settings, queueExecutors, store, new LocalMetadataReplicator());
+        this(settings, queueExecutors, store, new LocalMetadataReplicator(settings.nodeName()));
     }
 
     /**
@@ -100,7 +104,7 @@ public final class Broker implements AutoCloseable {
         this.settings = settings;
         this.store = store;
         this.replicator = replicator;
-        replicator.bind(new BrokerApplier(this));
+        this.applier = new BrokerApplier(this);
         this.memory = new MemoryMonitor(settings.memoryHighWatermarkRelative(), Runtime.getRuntime().maxMemory());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemonThread(r, "warren-timer"));
         t.setRemoveOnCancelPolicy(true);
@@ -119,6 +123,7 @@ public final class Broker implements AutoCloseable {
                 : "memory alarm cleared: queued message bytes {} below the high watermark {}",
                 memory.usedBytes(), memory.limitBytes()));
         recover();
+        replicator.bind(applier); // after recovery: the replicator's clock starts past every stored version
         sampleLiveHeap();
         if (settings.diskFreeLimitBytes() > 0 && store.isDurable()) {
             timer.scheduleWithFixedDelay(this::sampleDiskFree, 0, 2, java.util.concurrent.TimeUnit.SECONDS);
@@ -204,6 +209,10 @@ public final class Broker implements AutoCloseable {
         records.sort(java.util.Comparator.comparingInt(r -> r.kind().code()));
         List<MessageQueue> durableQueues = new ArrayList<>();
         for (DefinitionRecord r : records) {
+            if (r.kind() == DefinitionRecord.Kind.VERSION) {
+                versions.load(r);
+                continue;
+            }
             Object d = DefinitionCodec.decode(r);
             if (d instanceof DefinitionCodec.VhostDef v) {
                 vhosts.put(v.name(), new VirtualHost(v.name(), this));
@@ -214,7 +223,10 @@ public final class Broker implements AutoCloseable {
             } else if (d instanceof DefinitionCodec.ExchangeDef e && vhosts.containsKey(e.vhost())) {
                 vhosts.get(e.vhost()).restoreExchange(e);
             } else if (d instanceof DefinitionCodec.QueueDef q && vhosts.containsKey(q.vhost())) {
-                durableQueues.add(vhosts.get(q.vhost()).restoreQueue(q));
+                MessageQueue restored = vhosts.get(q.vhost()).restoreQueue(q);
+                if (restored.isLocal()) {
+                    durableQueues.add(restored); // a queue homed elsewhere has its messages there
+                }
             } else if (d instanceof DefinitionCodec.BindingDef b && vhosts.containsKey(b.vhost())) {
                 vhosts.get(b.vhost()).restoreBinding(b);
             }
@@ -262,17 +274,69 @@ public final class Broker implements AutoCloseable {
         return replicator.submit(command);
     }
 
-    /** Stores a definition record; the returned future completes when it is synced. */
+    /**
+     * Stores a definition record; the returned future completes when it is synced. Inside an
+     * agreed change ({@link #writingAt}) the record's version is stored with it.
+     */
     CompletableFuture<Void> persist(DefinitionRecord record) {
         CompletableFuture<Void> f = store.putDefinition(record);
+        warren.core.metadata.Version v = writing.get();
+        if (v != null) {
+            f = store.putDefinition(versions.put(DefinitionVersions.key(record.kind().code(), record.key()), v, false));
+        }
         lastDefinitionWrite = f;
         return f;
     }
 
+    /** Deletes a stored definition record; inside an agreed change it leaves a tombstone with the change's version. */
     CompletableFuture<Void> unpersist(DefinitionRecord.Kind kind, String key) {
         CompletableFuture<Void> f = store.deleteDefinition(kind, key);
+        warren.core.metadata.Version v = writing.get();
+        if (v != null) {
+            f = store.putDefinition(versions.put(DefinitionVersions.key(kind.code(), key), v, true));
+        }
         lastDefinitionWrite = f;
         return f;
+    }
+
+    /** Stores only a version (the record itself is unchanged, or absent for a tombstone). */
+    CompletableFuture<Void> persistVersion(String versionKey, warren.core.metadata.Version v, boolean deleted) {
+        CompletableFuture<Void> f = store.putDefinition(versions.put(versionKey, v, deleted));
+        lastDefinitionWrite = f;
+        return f;
+    }
+
+    /** Drops the stored tombstones (every member has seen them). */
+    int purgeTombstones() {
+        List<String> purged = versions.purgeTombstones();
+        for (String k : purged) {
+            lastDefinitionWrite = store.deleteDefinition(DefinitionRecord.Kind.VERSION, k);
+        }
+        return purged.size();
+    }
+
+    /** Runs {@code change} with {@code version} given to every record it writes or deletes. */
+    <T> T writingAt(warren.core.metadata.Version version, java.util.function.Supplier<T> change) {
+        warren.core.metadata.Version before = writing.get();
+        writing.set(version);
+        try {
+            return change.get();
+        } finally {
+            if (before == null) {
+                writing.remove();
+            } else {
+                writing.set(before);
+            }
+        }
+    }
+
+    /** The definitions with their versions and the tombstones (what a joiner receives). */
+    public List<warren.core.metadata.VersionedRecord> definitionsSnapshot() {
+        return applier.snapshot();
+    }
+
+    DefinitionVersions versions() {
+        return versions;
     }
 
     /**

@@ -21,6 +21,8 @@ import warren.core.metadata.MetadataCommand.PutPermission;
 import warren.core.metadata.MetadataCommand.PutUser;
 import warren.core.metadata.MetadataCommand.PutVhost;
 import warren.core.metadata.MetadataCommand.Unbind;
+import warren.core.metadata.Version;
+import warren.core.metadata.VersionedRecord;
 import warren.core.routing.Binding;
 import warren.core.security.Permission;
 import warren.core.security.User;
@@ -40,7 +42,7 @@ final class BrokerApplier implements MetadataApplier {
     }
 
     @Override
-    public Object apply(MetadataCommand c) {
+    public Object apply(MetadataCommand c, Version version) {
         if (c instanceof PutClusterIdentity || c instanceof PutClusterMember || c instanceof ForgetClusterMember) {
             ClusterMembershipHook hook = broker.membershipHook();
             if (hook != null) {
@@ -48,6 +50,13 @@ final class BrokerApplier implements MetadataApplier {
             }
             return null;
         }
+        // Deterministic on every member: a record never gets a version older than the one it has.
+        Version current = broker.versions().liveOrTombstone(RecordKeys.versionKey(c));
+        Version effective = version.isNewerThan(current) ? version : new Version(current.hlc() + 1, version.origin());
+        return broker.writingAt(effective, () -> applyNow(c));
+    }
+
+    private Object applyNow(MetadataCommand c) {
         if (c instanceof DeclareExchange d) {
             return vhost(d.vhost()).declareExchange(d.name(), d.type(), false, d.durable(), d.autoDelete(),
                     d.internal(), d.arguments());
@@ -83,8 +92,8 @@ final class BrokerApplier implements MetadataApplier {
         return null;
     }
 
-    @Override
-    public List<MetadataCommand> snapshot() {
+    /** The definitions as commands, in dependency order (vhosts, users, permissions, exchanges, queues, bindings). */
+    private List<MetadataCommand> liveCommands() {
         List<MetadataCommand> out = new java.util.ArrayList<>();
         for (VirtualHost v : broker.vhostMap().values()) {
             out.add(new PutVhost(v.name()));
@@ -115,11 +124,58 @@ final class BrokerApplier implements MetadataApplier {
                 }
             }
         }
+        return out;
+    }
+
+    @Override
+    public List<VersionedRecord> snapshot() {
+        List<VersionedRecord> out = new java.util.ArrayList<>();
         ClusterMembershipHook hook = broker.membershipHook();
         if (hook != null) {
-            out.addAll(hook.snapshot());
+            for (MetadataCommand c : hook.snapshot()) {
+                out.add(new VersionedRecord(0, "", Version.ZERO, c));
+            }
+        }
+        DefinitionVersions versions = broker.versions();
+        for (MetadataCommand c : liveCommands()) {
+            String k = RecordKeys.versionKey(c);
+            out.add(new VersionedRecord(DefinitionVersions.kindOf(k), DefinitionVersions.recordKeyOf(k),
+                    versions.liveVersion(k), c));
+        }
+        versions.tombstones().forEach((k, v) -> out.add(new VersionedRecord(DefinitionVersions.kindOf(k),
+                DefinitionVersions.recordKeyOf(k), v, null)));
+        return out;
+    }
+
+    @Override
+    public List<VersionedRecord> merge(List<VersionedRecord> records, String from) {
+        return new DefinitionMerge(broker, this, from).merge(records);
+    }
+
+    /** Applies {@code c} as part of a merge, its records getting exactly {@code version} (null: none). */
+    void applyAt(MetadataCommand c, Version version) {
+        if (version == null) {
+            applyNow(c);
+        } else {
+            broker.writingAt(version, () -> applyNow(c));
+        }
+    }
+
+    /** The current definitions by version key (see {@link RecordKeys}), with their versions. */
+    java.util.Map<String, VersionedRecord> liveRecords() {
+        java.util.Map<String, VersionedRecord> out = new java.util.HashMap<>();
+        DefinitionVersions versions = broker.versions();
+        for (MetadataCommand c : liveCommands()) {
+            String k = RecordKeys.versionKey(c);
+            out.put(k, new VersionedRecord(DefinitionVersions.kindOf(k), DefinitionVersions.recordKeyOf(k),
+                    versions.liveVersion(k), c));
         }
         return out;
+    }
+
+    @Override
+    public int purgeTombstones() {
+        return broker.purgeTombstones();
     }
 
     private VirtualHost vhost(String name) {

@@ -258,7 +258,7 @@ public final class VirtualHost implements QueueHost {
         queues.put(queueName, q);
         if (durable) {
             broker.persist(DefinitionCodec.queue(new DefinitionCodec.QueueDef(name, queueName, true, autoDelete,
-                    parsed.raw())));
+                    parsed.raw(), q.isLocal() ? broker.settings().nodeName() : q.remoteHome())));
         }
         // Every queue is bound to the default exchange by its name (implicit, not listed as a binding row).
         return q;
@@ -430,6 +430,9 @@ public final class VirtualHost implements QueueHost {
         MessageQueue q = new MessageQueue(name, d.name(), true, false, d.autoDelete(), null,
                 QueueArguments.parse(d.arguments(), d.name(), name), broker.nextQueueExecutor(), this,
                 broker.store());
+        if (d.homeNode() != null && !d.homeNode().equals(broker.settings().nodeName())) {
+            q.setRemoteHome(d.homeNode());
+        }
         queues.put(d.name(), q);
         return q;
     }

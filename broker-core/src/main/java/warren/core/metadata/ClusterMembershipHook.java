@@ -15,4 +15,13 @@ public interface ClusterMembershipHook {
 
     /** The membership as commands, for the snapshot a joining node receives. */
     List<MetadataCommand> snapshot();
+
+    /**
+     * Whether the membership received so far from the cluster this node reached says that this
+     * node belongs there. When false (a cluster that forgot this node, or another cluster), its
+     * definitions must not be merged into this node's: the start is about to be refused.
+     */
+    default boolean belongsToReachedCluster() {
+        return true;
+    }
 }

@@ -34,8 +34,12 @@ public final class DefinitionCodec {
                               boolean internal, Map<String, Object> arguments) {
     }
 
+    /** {@code homeNode}: where the queue's messages live; null for records written before it was kept (here). */
     public record QueueDef(String vhost, String name, boolean durable, boolean autoDelete,
-                           Map<String, Object> arguments) {
+                           Map<String, Object> arguments, String homeNode) {
+        public QueueDef(String vhost, String name, boolean durable, boolean autoDelete, Map<String, Object> arguments) {
+            this(vhost, name, durable, autoDelete, arguments, null);
+        }
     }
 
     public record BindingDef(String vhost, String source, String destination, boolean toExchange, String routingKey,
@@ -90,6 +94,9 @@ public final class DefinitionCodec {
             b.writeBoolean(d.durable());
             b.writeBoolean(d.autoDelete());
             FieldTable.write(b, d.arguments());
+            if (d.homeNode() != null) {
+                str(b, d.homeNode());
+            }
         });
     }
 
@@ -136,7 +143,8 @@ public final class DefinitionCodec {
                 return new ExchangeDef(str(b), str(b), str(b), b.readBoolean(), b.readBoolean(), b.readBoolean(),
                         FieldTable.read(b));
             case QUEUE:
-                return new QueueDef(str(b), str(b), b.readBoolean(), b.readBoolean(), FieldTable.read(b));
+                return new QueueDef(str(b), str(b), b.readBoolean(), b.readBoolean(), FieldTable.read(b),
+                        b.isReadable() ? str(b) : null);
             case BINDING:
                 return new BindingDef(str(b), str(b), str(b), b.readBoolean(), str(b), FieldTable.read(b));
             default:

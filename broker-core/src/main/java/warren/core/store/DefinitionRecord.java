@@ -7,7 +7,9 @@ package warren.core.store;
  */
 public record DefinitionRecord(Kind kind, String key, byte[] payload) {
     public enum Kind {
-        VHOST(1), USER(2), PERMISSION(3), EXCHANGE(4), QUEUE(5), BINDING(6);
+        VHOST(1), USER(2), PERMISSION(3), EXCHANGE(4), QUEUE(5), BINDING(6),
+        /** The version (or tombstone) of another record; key: the other's kind code, '|', its key. */
+        VERSION(7);
 
         private final int code;
 
