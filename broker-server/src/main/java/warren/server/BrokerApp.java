@@ -62,6 +62,10 @@ final class BrokerApp implements AutoCloseable {
     private ClusterChannel channel;
     private InetSocketAddress amqpAddress;
     private InetSocketAddress distAddress;
+    private JGroupsMetadataReplicator replicator;
+    private volatile boolean closing;
+    /** False while a restarting member waits for its peers: the peers it saw last must survive a failed wait. */
+    private volatile boolean recordViews = true;
 
     BrokerApp(WarrenConfig config, String cookie, ClusterState state, ClusterSettings.Timeouts timeouts) {
         this.config = config;
@@ -90,7 +94,7 @@ final class BrokerApp implements AutoCloseable {
             }
             MessageStore opened = store;
             started.push(opened::close);
-            JGroupsMetadataReplicator replicator = new JGroupsMetadataReplicator(node);
+            replicator = new JGroupsMetadataReplicator(node);
             broker = new Broker(settings, loops.queueExecutors(), store, replicator);
             broker.membershipHook(state);
             started.push(broker);
@@ -115,6 +119,11 @@ final class BrokerApp implements AutoCloseable {
         distAddress = new InetSocketAddress(bind, port);
         String joinTarget = state.joinTarget();
         List<InetSocketAddress> seeds = seeds(node);
+        // a member restarting: the peers that were running when it stopped (read before the new view overwrites them)
+        List<String> lastSeen = state.running().stream().filter(m -> !m.equals(node)).toList();
+        boolean restarting = formation == null && joinTarget == null && state.clusterId() != null
+                && state.members().stream().anyMatch(m -> !m.node().equals(node));
+        recordViews = !restarting;
         if (formation != null) {
             channel = form(server, bind, port, replicator, formation);
         } else {
@@ -134,6 +143,12 @@ final class BrokerApp implements AutoCloseable {
         state.endRejoinCheck(node, channel.members().stream().filter(m -> !m.equals(node)).findFirst().orElse(null));
         // what this node recorded while apart that the cluster lacks goes to every member
         replicator.publishMerge();
+        if (restarting) {
+            new RestartGate(config, state, node, lastSeen, channel, replicator).await();
+            recordViews = true;
+            state.recordRunning(channel.members());
+        }
+        replicator.announce(true, List.of());
         if (joinTarget != null && channel.members().size() < 2) {
             throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
                     + " at " + state.joinSeed() + ": no member answered on that cluster port. Check that "
@@ -165,7 +180,11 @@ final class BrokerApp implements AutoCloseable {
         try {
             ClusterChannel opened = new ClusterChannel(cluster, replicator);
             replicator.attach(opened);
-            replicator.onView(state::recordRunning);
+            replicator.onView(view -> {
+                if (recordViews && !closing) {
+                    state.recordRunning(view); // the peers seen last, kept for the next start
+                }
+            });
             opened.start(CLUSTER);
             return opened;
         } catch (ClusterException e) {
@@ -304,12 +323,13 @@ final class BrokerApp implements AutoCloseable {
 
     /** Node names of the running members (the current view). */
     List<String> runningNodes() {
-        return channel == null ? List.of() : channel.members();
+        return channel == null ? List.of() : replicator.runningMembers();
     }
 
     /** Stops in reverse start order: AMQP listener, cluster channel (a graceful leave), broker, store, loops. */
     @Override
     public void close() {
+        closing = true;
         while (!started.isEmpty()) {
             AutoCloseable part = started.pop();
             try {

@@ -83,12 +83,15 @@ public final class BrokerDaemon implements AutoCloseable {
             started.push(control);
             controlAddress = control.start("0.0.0.0", server.controlPort());
 
+            // warrenctl can reach the node while its app starts (e.g. force_boot while it waits for peers);
+            // the entry names no cluster port until the app is in a cluster (formation anchors on it)
+            registry = new NodeRegistry(server.runDir());
+            registry.register(new NodeRegistry.Entry(server.nodeName(), pid, 0, controlAddress.getPort(), 0, null));
+            started.push(() -> registry.unregister(server.nodeName(), pid));
+
             startApp();
             started.push(this::stopApp);
-
-            registry = new NodeRegistry(server.runDir());
             register();
-            started.push(() -> registry.unregister(server.nodeName(), pid));
 
             startedAt = Instant.now();
             LOG.info("Server startup complete; node {} listening for AMQP 0-9-1 on {}, warrenctl on {}, cluster on {}",
@@ -330,6 +333,12 @@ public final class BrokerDaemon implements AutoCloseable {
             synchronized (BrokerDaemon.this) {
                 cluster.changeNodeType(type);
             }
+        }
+
+        @Override
+        public void forceBoot() {
+            // not under the daemon's lock: start_app holds it while the app waits for its peers
+            cluster.forceBoot();
         }
 
         @Override

@@ -25,6 +25,7 @@ import warren.server.config.ServerSettings;
  * rabbitmqctl's exit code.
  */
 final class ClusterAdmin {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterAdmin.class);
 
     private final BrokerDaemon daemon;
     private final ForgetMember forgetting;
@@ -98,6 +99,16 @@ final class ClusterAdmin {
                     + "another disc node to the cluster first");
         }
         state.ownType(type);
+    }
+
+    /**
+     * force_boot: the node starts without waiting for the peers it saw running when it stopped —
+     * at once if its app is waiting for them now, else at its next start.
+     */
+    void forceBoot() {
+        daemon.clusterState().forceBoot(true);
+        LOG.warn("force_boot requested for node {}: it will not wait for its peers at its next (or current) start",
+                daemon.config().server().nodeName());
     }
 
     private void requireStopped() {

@@ -45,6 +45,7 @@ public final class ClusterState implements ClusterMembershipHook {
     private String ownType = DISC;
     private String joinTarget;
     private String joinSeed;
+    private boolean forceBoot;
     private final Map<String, Member> members = new TreeMap<>();
     private List<String> running = List.of();
     /** While a restarting member checks the cluster it reached: the membership commands received, held back. */
@@ -73,6 +74,7 @@ public final class ClusterState implements ClusterMembershipHook {
         s.ownType = p.getProperty("node_type", DISC);
         s.joinTarget = p.getProperty("join_target");
         s.joinSeed = p.getProperty("join_seed");
+        s.forceBoot = Boolean.parseBoolean(p.getProperty("force_boot", "false"));
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith("member.")) {
                 String node = key.substring("member.".length());
@@ -120,6 +122,16 @@ public final class ClusterState implements ClusterMembershipHook {
 
     public synchronized List<String> nodesOfType(String type) {
         return members.values().stream().filter(m -> m.type().equals(type)).map(Member::node).toList();
+    }
+
+    /** Set by {@code warrenctl force_boot}: the next (or current) start need not wait for its peers. */
+    public synchronized boolean forceBoot() {
+        return forceBoot;
+    }
+
+    public synchronized void forceBoot(boolean on) {
+        forceBoot = on;
+        save();
     }
 
     /** Records the members of the current view. */
@@ -254,6 +266,9 @@ public final class ClusterState implements ClusterMembershipHook {
         put(p, "node_type", ownType);
         put(p, "join_target", joinTarget);
         put(p, "join_seed", joinSeed);
+        if (forceBoot) {
+            p.setProperty("force_boot", "true");
+        }
         for (Member m : members.values()) {
             p.setProperty("member." + m.node(), m.type() + "," + m.address());
         }

@@ -3,6 +3,7 @@ package warren.cluster.replication;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +40,14 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private static final byte CHANGE = 1;
     private static final byte MERGE = 2;
     private static final byte PURGE = 3;
+    private static final byte STATUS = 4;
+
+    /**
+     * What a member says of itself: whether its app runs (or is still waiting for peers at a
+     * restart), and the peers that were running when it last stopped.
+     */
+    public record PeerStatus(boolean running, List<String> lastSeen) {
+    }
 
     private final String nodeName;
     private final HybridClock clock = new HybridClock();
@@ -50,6 +59,8 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private volatile Consumer<List<String>> viewListener = m -> { };
     /** What this node had that the snapshot it joined with lacked: broadcast once joined. */
     private volatile List<VersionedRecord> unpublished = List.of();
+    private final ConcurrentHashMap<String, PeerStatus> statuses = new ConcurrentHashMap<>();
+    private volatile PeerStatus ownStatus;
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -112,6 +123,18 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
             }
             return;
         }
+        if (type == STATUS) {
+            boolean running = b.readBoolean();
+            int n = b.readInt();
+            List<String> seen = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                seen.add(CommandCodec.str(b));
+            }
+            if (members.contains(origin)) {
+                statuses.put(origin, new PeerStatus(running, List.copyOf(seen)));
+            }
+            return;
+        }
         if (type == PURGE) {
             int purged = applier.purgeTombstones();
             LOG.debug("purged {} tombstones (agreed by {})", purged, origin);
@@ -146,17 +169,66 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void onViewChange(List<String> newMembers, boolean merged) {
         members = List.copyOf(newMembers);
+        statuses.keySet().retainAll(members);
         LOG.info("cluster members now {}{}", newMembers, merged ? " (partitions merged)" : "");
         try {
             viewListener.accept(members);
         } catch (RuntimeException e) {
             LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
         }
-        if (merged) {
-            // Each side changed definitions on its own: every node offers its whole state, all merge it.
-            Thread t = new Thread(() -> broadcastMerge(applier.snapshot()), "warren-merge");
+        PeerStatus own = ownStatus;
+        if (merged || own != null) {
+            // Off JGroups' thread: each side of a healed partition offers its whole state (all merge
+            // it), and every member tells the new view whether it runs.
+            Thread t = new Thread(() -> {
+                if (merged) {
+                    broadcastMerge(applier.snapshot());
+                }
+                if (own != null) {
+                    broadcastStatus(own);
+                }
+            }, "warren-view-change");
             t.setDaemon(true);
             t.start();
+        }
+    }
+
+    /**
+     * Tells every member (now and at every later view change) whether this node's app runs or
+     * waits for peers, and which peers were running when it last stopped.
+     */
+    public void announce(boolean running, List<String> lastSeen) {
+        PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen));
+        ownStatus = own;
+        statuses.put(nodeName, own);
+        broadcastStatus(own);
+    }
+
+    /** What each member of the current view said of itself; members that said nothing yet are absent. */
+    public Map<String, PeerStatus> statuses() {
+        return Map.copyOf(statuses);
+    }
+
+    /** The members of the current view, except those that said they are still waiting for peers. */
+    public List<String> runningMembers() {
+        return members.stream().filter(m -> {
+            PeerStatus s = statuses.get(m);
+            return s == null || s.running();
+        }).toList();
+    }
+
+    private void broadcastStatus(PeerStatus own) {
+        byte[] payload = CommandCodec.toBytes(b -> {
+            b.writeByte(STATUS);
+            CommandCodec.str(b, nodeName);
+            b.writeBoolean(own.running());
+            b.writeInt(own.lastSeen().size());
+            own.lastSeen().forEach(n -> CommandCodec.str(b, n));
+        });
+        try {
+            channel.broadcast(payload);
+        } catch (ClusterException | RuntimeException e) {
+            LOG.debug("node {} could not announce its status: {}", nodeName, e.toString());
         }
     }
 

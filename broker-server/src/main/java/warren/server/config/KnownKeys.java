@@ -72,6 +72,8 @@ public final class KnownKeys {
         add("cluster_formation.node_type", ValueType.oneOf("disc", "disk", "ram"));
         add("cluster_formation.discovery_retry_limit", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of retries >= 0"));
         add("cluster_formation.discovery_retry_interval", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of milliseconds >= 0"));
+        add("mnesia_table_loading_retry_timeout", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of milliseconds >= 1"));
+        add("mnesia_table_loading_retry_limit", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of retries >= 0"));
     }
 
     private KnownKeys() {

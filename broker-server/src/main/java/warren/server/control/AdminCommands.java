@@ -54,6 +54,10 @@ public final class AdminCommands implements ControlHandler {
             daemon.forgetClusterNode(text(a, "node"), a.path("offline").asBoolean(false));
             return true;
         });
+        table.put("force_boot", a -> {
+            daemon.forceBoot();
+            return true;
+        });
         table.put("change_cluster_node_type", a -> {
             daemon.changeNodeType(text(a, "type"));
             return true;

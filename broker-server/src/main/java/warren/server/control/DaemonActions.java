@@ -44,6 +44,11 @@ public interface DaemonActions {
         throw unsupported();
     }
 
+    /** force_boot: start without waiting for the peers seen last (now if the app waits, else at next start). */
+    default void forceBoot() {
+        throw unsupported();
+    }
+
     /** Begins a clean stop of the whole node; returns at once (the reply must still go out). */
     void requestStop();
 

@@ -129,7 +129,19 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public NodeProcess start(Duration timeout) throws IOException, InterruptedException {
-        Process p = launch();
+        launch();
+        return awaitReady(timeout);
+    }
+
+    /** Starts the node process without waiting for it (a restarting member may wait for its peers first). */
+    public NodeProcess startInBackground() throws IOException {
+        launch();
+        return this;
+    }
+
+    /** Waits (bounded) until the started process accepts AMQP and is registered; fails if it exits first. */
+    public NodeProcess awaitReady(Duration timeout) throws InterruptedException {
+        Process p = process;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
