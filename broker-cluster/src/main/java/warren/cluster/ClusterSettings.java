@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import warren.core.broker.BrokerSettings;
 
 /**
  * What a node needs to take part in the cluster's group communication.
@@ -18,6 +19,10 @@ import java.util.Objects;
  *                     discovery results; empty means "form a new cluster"
  * @param cookie       the shared secret; kept out of {@link #toString()}
  * @param timeouts     failure detection, join and merge timings
+ * @param version      the Warren version this node announces when joining; members refuse a joiner
+ *                     of another major or minor version ({@link warren.cluster.membership.VersionRule}).
+ *                     The daemon uses {@link BrokerSettings#VERSION}, the version AMQP clients and
+ *                     {@code warrenctl status} see; tests set others with {@link #withVersion}
  */
 public record ClusterSettings(
         String nodeName,
@@ -25,7 +30,8 @@ public record ClusterSettings(
         int bindPort,
         List<InetSocketAddress> initialHosts,
         String cookie,
-        Timeouts timeouts) {
+        Timeouts timeouts,
+        String version) {
 
     /** Cluster port = AMQP port + this, as RabbitMQ's distribution port is. */
     public static final int DIST_PORT_OFFSET = 20000;
@@ -35,10 +41,20 @@ public record ClusterSettings(
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(cookie, "cookie");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(version, "version");
+        if (version.isBlank()) {
+            throw new IllegalArgumentException("the node's Warren version is blank");
+        }
         if (bindPort < 1 || bindPort > 65535) {
             throw new IllegalArgumentException("cluster port " + bindPort + " is outside 1..65535 (WARREN_DIST_PORT)");
         }
         initialHosts = List.copyOf(initialHosts);
+    }
+
+    /** Settings announcing this build's version ({@link BrokerSettings#VERSION}). */
+    public ClusterSettings(String nodeName, InetAddress bindAddress, int bindPort, List<InetSocketAddress> initialHosts,
+            String cookie, Timeouts timeouts) {
+        this(nodeName, bindAddress, bindPort, initialHosts, cookie, timeouts, BrokerSettings.VERSION);
     }
 
     public static int defaultPort(int amqpPort) {
@@ -51,13 +67,19 @@ public record ClusterSettings(
     }
 
     public ClusterSettings withInitialHosts(List<InetSocketAddress> hosts) {
-        return new ClusterSettings(nodeName, bindAddress, bindPort, hosts, cookie, timeouts);
+        return new ClusterSettings(nodeName, bindAddress, bindPort, hosts, cookie, timeouts, version);
+    }
+
+    /** The same settings announcing another version (tests of the version rule). */
+    public ClusterSettings withVersion(String otherVersion) {
+        return new ClusterSettings(nodeName, bindAddress, bindPort, initialHosts, cookie, timeouts, otherVersion);
     }
 
     @Override
     public String toString() {
         return "ClusterSettings[nodeName=" + nodeName + ", bind=" + bindAddress.getHostAddress() + ":" + bindPort
-                + ", initialHosts=" + initialHosts + ", cookie=<redacted>, timeouts=" + timeouts + "]";
+                + ", initialHosts=" + initialHosts + ", cookie=<redacted>, timeouts=" + timeouts + ", version="
+                + version + "]";
     }
 
     /**

@@ -69,7 +69,8 @@ public final class ClusterChannel implements AutoCloseable {
      * Joins the cluster reachable through the seeds, receiving the coordinator's snapshot, or forms
      * a new one when no member answers.
      *
-     * @throws ClusterJoinRefusedException a member refused us (the cookie differs); retrying won't help
+     * @throws ClusterJoinRefusedException a member refused us (the cookie or the major.minor version
+     *                                     differs); retrying won't help
      * @throws ClusterException            the port is taken, the state did not arrive in time, …
      */
     public void start(String clusterName) throws ClusterException {

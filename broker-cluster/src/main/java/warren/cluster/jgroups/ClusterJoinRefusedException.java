@@ -1,8 +1,9 @@
 package warren.cluster.jgroups;
 
 /**
- * A member of the cluster refused this node's join, typically because the cookies differ. Distinct
- * from other failures because retrying cannot help: an operator has to fix the cookie.
+ * A member of the cluster refused this node's join, because the cookies differ or because the two
+ * nodes run Warren versions that cannot cluster (another major or minor version). Distinct from
+ * other failures because retrying cannot help: an operator has to fix the cookie or the version.
  */
 public final class ClusterJoinRefusedException extends ClusterException {
 

@@ -10,15 +10,21 @@ import org.jgroups.protocols.AuthHeader;
 import org.jgroups.protocols.pbcast.GMS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import warren.cluster.membership.VersionRule;
 
 /**
- * JGroups {@link AUTH} that checks the cookie token and explains a refusal in operator terms.
+ * JGroups {@link AUTH} that checks the cookie token, then the joiner's Warren version against
+ * {@link VersionRule}, and explains a refusal in operator terms.
  *
  * <p>It sits <em>below</em> SYM_ENCRYPT (JGroups' samples put AUTH directly under GMS). Why: a joiner
  * with another cookie encrypts its JOIN with another key, so above SYM_ENCRYPT the request would be
  * dropped as undecryptable before AUTH ever saw it. Below, AUTH reads the clear GMS and AUTH headers,
  * refuses, and its rejection goes back unencrypted so the joiner can read it
  * ({@link CookieEncrypt} lets exactly these rejections through).
+ *
+ * <p>Why the version is checked here, during the JOIN, rather than after it: a refused joiner never
+ * becomes a member, so it receives no snapshot and no broadcast in a format it may misread, and
+ * the reason reaches it as the failure of its own {@code connect()}.
  */
 final class CookieAuth extends AUTH {
 
@@ -27,11 +33,14 @@ final class CookieAuth extends AUTH {
     static final String REFUSAL_PREFIX = "cluster join refused by ";
     static final String COOKIE_DIFFERS = "the cookie differs (check $HOME/.warren.cookie on both nodes)";
 
-    CookieAuth(byte[] token) {
+    private final CookieAuthToken own;
+
+    CookieAuth(byte[] token, String version) {
         // A subclass gets protocol id 0 by default; reuse AUTH's id so the AuthHeader is filed
         // under the id every other node (and JGroups' own tooling) expects.
         setId(ClassConfigurator.getProtocolId(AUTH.class));
-        setAuthToken(new CookieAuthToken(token));
+        this.own = new CookieAuthToken(token, version);
+        setAuthToken(own);
     }
 
     /**
@@ -50,13 +59,24 @@ final class CookieAuth extends AUTH {
 
     @Override
     protected boolean handleAuthHeader(GMS.GmsHeader gmsHeader, AuthHeader authHeader, Message msg) {
-        boolean accepted = super.handleAuthHeader(gmsHeader, authHeader, msg);
-        if (!accepted) {
-            String what = gmsHeader.getType() == GMS.GmsHeader.MERGE_REQ ? "merge" : "join";
+        String what = gmsHeader.getType() == GMS.GmsHeader.MERGE_REQ ? "merge" : "join";
+        if (!super.handleAuthHeader(gmsHeader, authHeader, msg)) {
             LOG.warn("refused cluster {} from {} ({}): its cookie differs from this node's", what, msg.getSrc(),
                     physicalAddressOf(msg.getSrc()));
+            return false;
         }
-        return accepted;
+        // The cookie matched: the token comes from a holder of the cookie, so its version is worth reading.
+        if (!needsAuthentication(msg, gmsHeader) || !(authHeader.getToken() instanceof CookieAuthToken presented)) {
+            return true;
+        }
+        String mismatch = VersionRule.mismatch(String.valueOf(msg.getSrc()), presented.version(),
+                String.valueOf(getAddress()), own.version());
+        if (mismatch == null) {
+            return true;
+        }
+        LOG.warn("refused cluster {} from {} ({}): {}", what, msg.getSrc(), physicalAddressOf(msg.getSrc()), mismatch);
+        sendRejectionMessage(gmsHeader.getType(), msg.getSrc(), mismatch);
+        return false;
     }
 
     @Override

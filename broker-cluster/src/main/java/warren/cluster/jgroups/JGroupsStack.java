@@ -36,8 +36,9 @@ import warren.cluster.security.ClusterCookie;
  *   <li>{@code MERGE3}, {@code FD_ALL3}, {@code VERIFY_SUSPECT2} – partition healing and failure
  *       detection. No FD_SOCK2: it needs a second port range, and with TCP suspect events the
  *       JGroups manual keeps FD_ALL3 as the second line of defence.</li>
- *   <li>{@link CookieAuth} then {@link CookieEncrypt} – a node with another cookie is refused with a
- *       reason, everything else travels AES/CBC-encrypted under the cookie-derived key.</li>
+ *   <li>{@link CookieAuth} then {@link CookieEncrypt} – a node with another cookie, or of another
+ *       minor version, is refused with a reason; everything else travels AES/CBC-encrypted under
+ *       the cookie-derived key.</li>
  *   <li>{@code BARRIER}, {@code NAKACK2}, {@code UNICAST3}, {@code STABLE}, {@code GMS},
  *       {@code MFC}, {@code UFC} – reliable FIFO group and unicast delivery, views, flow control.</li>
  *   <li>{@code SEQUENCER} – total order: every member delivers the same broadcast sequence, which
@@ -114,7 +115,7 @@ final class JGroupsStack {
                 merge,
                 failureDetection,
                 verifySuspect,
-                new CookieAuth(cookie.authToken()),
+                new CookieAuth(cookie.authToken(), settings.version()),
                 encrypt,
                 new BARRIER(),
                 nakack,

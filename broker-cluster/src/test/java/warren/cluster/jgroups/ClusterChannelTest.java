@@ -158,6 +158,34 @@ class ClusterChannelTest {
     }
 
     @Test
+    void nodesOfDifferentPatchVersionsFormOneView() throws Exception {
+        RecordingListener a = startVersion("a@test", 0, "1.2.0");
+        RecordingListener b = startVersion("b@test", 1, "1.2.5");
+
+        awaitViewSize(List.of(a, b), 2);
+        assertEquals(List.of("a@test", "b@test"), b.members());
+    }
+
+    @Test
+    void nodeOfAnotherMinorVersionIsRefusedNamingBothVersions() throws Exception {
+        RecordingListener a = startVersion("a@test", 0, "1.2.0");
+
+        RecordingListener newer = new RecordingListener();
+        ClusterChannel b = open(settings("b@test", 1, COOKIE).withVersion("1.3.0"), newer);
+        ClusterJoinRefusedException refused = assertThrows(ClusterJoinRefusedException.class, () -> b.start(CLUSTER));
+
+        String reason = "version mismatch: node b@test runs Warren 1.3.0 but cluster member a@test runs Warren 1.2.0;"
+                + " nodes of different minor versions cannot cluster (patch versions may differ)";
+        assertEquals("cluster join refused by a@test: " + reason, refused.getMessage());
+        assertTrue(logged("refused cluster join from b@test"), "coordinator names the refused peer: " + logLines());
+        assertTrue(logged(reason), "both sides log both versions: " + logLines());
+        assertTrue(logged("cluster join refused by a@test: " + reason), "joiner logs the reason: " + logLines());
+        assertEquals(List.of("a@test"), a.members());
+        assertEquals(List.of(), newer.events("restore"), "a refused joiner receives no snapshot");
+        assertEquals(List.of(), b.members());
+    }
+
+    @Test
     void survivorsSeeAViewOfTwoWhenAMemberLeaves() throws Exception {
         List<RecordingListener> listeners = startThree();
         awaitViewSize(listeners, 3);
@@ -227,12 +255,25 @@ class ClusterChannelTest {
         return listener;
     }
 
+    private RecordingListener startVersion(String name, int portIndex, String version) throws Exception {
+        RecordingListener listener = new RecordingListener();
+        open(settings(name, portIndex, COOKIE).withVersion(version), listener).start(CLUSTER);
+        return listener;
+    }
+
     private ClusterChannel open(String name, int portIndex, String cookie, RecordingListener listener)
             throws ClusterException {
-        ClusterSettings settings = ClusterSettings.fast(name, seeds.get(portIndex).getPort(), seeds, cookie);
+        return open(settings(name, portIndex, cookie), listener);
+    }
+
+    private ClusterChannel open(ClusterSettings settings, RecordingListener listener) throws ClusterException {
         ClusterChannel channel = new ClusterChannel(settings, listener);
         opened.add(channel);
         return channel;
+    }
+
+    private ClusterSettings settings(String name, int portIndex, String cookie) {
+        return ClusterSettings.fast(name, seeds.get(portIndex).getPort(), seeds, cookie);
     }
 
     private static DISCARD insertDiscard(ClusterChannel channel) throws Exception {
