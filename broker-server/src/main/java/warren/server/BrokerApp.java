@@ -52,6 +52,7 @@ final class BrokerApp implements AutoCloseable {
     static final String CLUSTER = "warren";
     private static final Logger LOG = LoggerFactory.getLogger(BrokerApp.class);
     private static final Duration AGREE_TIMEOUT = Duration.ofSeconds(30);
+    private static final long PURGE_INTERVAL_SECONDS = Long.getLong("warren.tombstone.purge.seconds", 30);
 
     private final WarrenConfig config;
     private final String cookie;
@@ -149,6 +150,7 @@ final class BrokerApp implements AutoCloseable {
             state.recordRunning(channel.members());
         }
         replicator.announce(true, List.of());
+        schedulePurge(node);
         if (joinTarget != null && channel.members().size() < 2) {
             throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
                     + " at " + state.joinSeed() + ": no member answered on that cluster port. Check that "
@@ -174,6 +176,33 @@ final class BrokerApp implements AutoCloseable {
         }
         LOG.info("node {}: cluster '{}' ({}), members {}, running {}", node, state.clusterName(), state.clusterId(),
                 state.members().stream().map(ClusterState.Member::node).toList(), channel.members());
+    }
+
+    /**
+     * Tombstones may go once every recorded member has seen them: every 30 s the oldest member
+     * checks that all recorded members run (none down, none still waiting) and asks all to purge.
+     */
+    private void schedulePurge(String node) {
+        java.util.concurrent.ScheduledExecutorService purger = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "warren-tombstone-purge");
+                    t.setDaemon(true);
+                    return t;
+                });
+        started.push(purger::shutdownNow);
+        purger.scheduleWithFixedDelay(() -> {
+            try {
+                if (!node.equals(channel.coordinator()) || broker.tombstoneCount() == 0) {
+                    return;
+                }
+                List<String> running = replicator.runningMembers();
+                if (state.members().stream().allMatch(m -> running.contains(m.node()))) {
+                    replicator.purgeTombstones();
+                }
+            } catch (Exception e) {
+                LOG.debug("tombstone purge skipped: {}", e.toString());
+            }
+        }, PURGE_INTERVAL_SECONDS, PURGE_INTERVAL_SECONDS, TimeUnit.SECONDS);
     }
 
     private ClusterChannel open(ClusterSettings cluster, JGroupsMetadataReplicator replicator) {

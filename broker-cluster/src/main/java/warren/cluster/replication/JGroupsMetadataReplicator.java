@@ -176,17 +176,14 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         } catch (RuntimeException e) {
             LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
         }
-        PeerStatus own = ownStatus;
-        if (merged || own != null) {
+        if (merged || ownStatus != null) {
             // Off JGroups' thread: each side of a healed partition offers its whole state (all merge
             // it), and every member tells the new view whether it runs.
             Thread t = new Thread(() -> {
                 if (merged) {
                     broadcastMerge(applier.snapshot());
                 }
-                if (own != null) {
-                    broadcastStatus(own);
-                }
+                sendStatus();
             }, "warren-view-change");
             t.setDaemon(true);
             t.start();
@@ -201,7 +198,15 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen));
         ownStatus = own;
         statuses.put(nodeName, own);
-        broadcastStatus(own);
+        sendStatus();
+    }
+
+    /** Sends the status as it is now; serialised, so the last status sent is always the latest. */
+    private synchronized void sendStatus() {
+        PeerStatus own = ownStatus;
+        if (own != null) {
+            broadcastStatus(own);
+        }
     }
 
     /** What each member of the current view said of itself; members that said nothing yet are absent. */

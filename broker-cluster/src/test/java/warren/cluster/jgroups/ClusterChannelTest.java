@@ -277,9 +277,7 @@ class ClusterChannelTest {
     }
 
     private static DISCARD insertDiscard(ClusterChannel channel) throws Exception {
-        DISCARD discard = new DISCARD();
-        channel.jchannel().getProtocolStack().insertProtocol(discard, ProtocolStack.Position.ABOVE, TCP.class);
-        return discard;
+        return Partitions.insertDiscard(channel);
     }
 
     private static void awaitViewSize(List<RecordingListener> listeners, int size) throws InterruptedException {

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warren.cluster.ClusterSettings;
+import org.jgroups.protocols.DISCARD;
 import warren.cluster.jgroups.ClusterChannel;
+import warren.cluster.jgroups.Partitions;
 import warren.core.broker.Broker;
 import warren.core.broker.BrokerSettings;
 import warren.core.broker.VirtualHost;
@@ -178,6 +180,32 @@ class DefinitionMergeTest {
         }
         assertTrue(b2.root().queue("contested").isLocal());
         assertFalse(a2.root().queue("contested").isLocal());
+    }
+
+    @Test
+    void aHealedPartitionMergesWhatEachSideDid() throws Exception {
+        Node a = start(0);
+        Node b = start(1);
+        await("a view of two", () -> a.channel.members().size() == 2 && b.channel.members().size() == 2);
+        a.change(queue("q1", a.name));
+        a.change(queue("q2", b.name));
+        await("q2 on b", () -> b.root().queue("q2") != null);
+        DISCARD cutA = Partitions.insertDiscard(a.channel);
+        DISCARD cutB = Partitions.insertDiscard(b.channel);
+        cutA.discardAll(true);
+        cutB.discardAll(true);
+        await("a partition", () -> a.channel.members().size() == 1 && b.channel.members().size() == 1);
+        a.change(new MetadataCommand.DeleteQueue("/", "q1"));
+        a.change(queue("from-a", a.name));
+        b.change(queue("from-b", b.name));
+        b.change(new MetadataCommand.DeleteQueue("/", "q2"));
+        cutA.discardAll(false);
+        cutB.discardAll(false);
+        for (Node n : List.of(a, b)) {
+            await("merged partitions on " + n.name, () -> n.channel.members().size() == 2
+                    && n.root().queue("from-a") != null && n.root().queue("from-b") != null
+                    && n.root().queue("q1") == null && n.root().queue("q2") == null);
+        }
     }
 
     @Test

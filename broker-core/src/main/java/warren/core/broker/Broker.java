@@ -335,6 +335,11 @@ public final class Broker implements AutoCloseable {
         return applier.snapshot();
     }
 
+    /** How many deletions are remembered as tombstones (until every member has seen them). */
+    public int tombstoneCount() {
+        return versions.tombstones().size();
+    }
+
     DefinitionVersions versions() {
         return versions;
     }
