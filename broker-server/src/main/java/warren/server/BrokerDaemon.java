@@ -322,6 +322,13 @@ public final class BrokerDaemon implements AutoCloseable {
         }
 
         @Override
+        public void forceReset() {
+            synchronized (BrokerDaemon.this) {
+                cluster.forceReset();
+            }
+        }
+
+        @Override
         public void forgetClusterNode(String node, boolean offline) {
             synchronized (BrokerDaemon.this) {
                 cluster.forget(node, offline);

@@ -76,7 +76,25 @@ final class ClusterAdmin {
     /** reset: forgets all definitions, messages and cluster membership of this node. */
     void reset() {
         requireStopped();
+        String node = daemon.config().server().nodeName();
+        ClusterState state = daemon.clusterState();
+        List<String> others = state.members().stream().map(ClusterState.Member::node).filter(n -> !n.equals(node))
+                .toList();
+        if (ClusterState.DISC.equals(state.ownType()) && !others.isEmpty()
+                && state.nodesOfType(ClusterState.DISC).stream().allMatch(n -> n.equals(node))) {
+            throw new AdminException("last_disc_node", "cannot reset node " + node + ": it is the only disc node of "
+                    + "its cluster and RAM nodes " + others + " would be left without one (a cluster needs a disc node "
+                    + "to keep its definitions). Turn one of them into a disc node or remove them first, or use "
+                    + "'warrenctl force_reset'");
+        }
         forgetting.leaveBeforeReset();
+        wipeDataDir(daemon.config().server().dataDir());
+        state.resetTo(ClusterState.DISC, null, null);
+    }
+
+    /** force_reset: as reset, without asking any member to forget this node and without the last-disc-node check. */
+    void forceReset() {
+        requireStopped();
         wipeDataDir(daemon.config().server().dataDir());
         daemon.clusterState().resetTo(ClusterState.DISC, null, null);
     }

@@ -92,6 +92,8 @@ public final class WarrenCtl {
                     Map.of("node", nodes.get(0), "offline", offline));
         });
         add("reset", "reset", 0, 0, inv -> simple(inv, "Resetting node " + inv.node() + " ...", "reset", Map.of()));
+        add("force_reset", "force_reset", 0, 0, inv -> simple(inv, "Forcefully resetting node " + inv.node() + " ...",
+                "force_reset", Map.of()));
         add("force_boot", "force_boot", 0, 0, inv -> simple(inv, "Forcing boot for node " + inv.node() + " ...",
                 "force_boot", Map.of()));
         add("change_cluster_node_type", "change_cluster_node_type <disc|ram>", 1, 1, inv -> {

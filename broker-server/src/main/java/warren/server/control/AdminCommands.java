@@ -54,6 +54,10 @@ public final class AdminCommands implements ControlHandler {
             daemon.forgetClusterNode(text(a, "node"), a.path("offline").asBoolean(false));
             return true;
         });
+        table.put("force_reset", a -> {
+            daemon.forceReset();
+            return true;
+        });
         table.put("force_boot", a -> {
             daemon.forceBoot();
             return true;

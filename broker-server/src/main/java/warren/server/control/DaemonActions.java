@@ -34,6 +34,11 @@ public interface DaemonActions {
         throw unsupported();
     }
 
+    /** force_reset: reset without telling the cluster (app stopped). */
+    default void forceReset() {
+        throw unsupported();
+    }
+
     /** forget_cluster_node: every member drops {@code node} (app running; app stopped with {@code offline}). */
     default void forgetClusterNode(String node, boolean offline) {
         throw unsupported();

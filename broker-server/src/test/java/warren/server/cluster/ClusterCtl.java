@@ -35,12 +35,18 @@ final class ClusterCtl {
     /** Starts node {@code name} under {@code root}, sharing the run dir and cookie with its siblings. */
     static NodeProcess startNode(Path root, List<NodeProcess> started, String name, String cookieValue)
             throws Exception {
+        return startNode(root, started, name, cookieValue, "");
+    }
+
+    /** As above, with extra config file lines. */
+    static NodeProcess startNode(Path root, List<NodeProcess> started, String name, String cookieValue,
+                                 String config) throws Exception {
         Path cookie = root.resolve("cookie");
         if (!Files.exists(cookie)) {
             Files.writeString(cookie, cookieValue);
             Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
         }
-        NodeProcess n = new NodeProcess(root.resolve(name)).sharing(root.resolve("run"), cookie);
+        NodeProcess n = new NodeProcess(root.resolve(name)).sharing(root.resolve("run"), cookie).config(config);
         started.add(n);
         return n.start();
     }
@@ -91,5 +97,31 @@ final class ClusterCtl {
             Thread.sleep(100);
         }
         throw new AssertionError("timed out after " + waitMs + " ms waiting for " + what);
+    }
+
+    /** Declares a durable queue through {@code node}. */
+    static void declareQueue(NodeProcess node, String queue) throws Exception {
+        try (com.rabbitmq.client.Connection c = node.connect()) {
+            c.createChannel().queueDeclare(queue, true, false, false, null);
+        }
+    }
+
+    /** Whether {@code node} knows the queue (a passive declare succeeds). */
+    static boolean queueExists(NodeProcess node, String queue) {
+        try (com.rabbitmq.client.Connection c = node.connect()) {
+            c.createChannel().queueDeclarePassive(queue);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Whether the node's log file holds {@code text}. */
+    static boolean logged(NodeProcess node, String text) {
+        try {
+            return Files.exists(node.logFile()) && Files.readString(node.logFile()).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

@@ -11,15 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import warren.server.process.NodeProcess;
 
 /**
@@ -28,17 +24,9 @@ import warren.server.process.NodeProcess;
  * then cluster_status on both, a definition made on one seen on the other, the app preconditions
  * and exit codes, and a stopped member catching up when it starts again.
  */
-class ClusterLifecycleIT {
+class ClusterLifecycleIT extends ClusterNodes {
     private static final long WAIT_MS = 20_000;
 
-    @TempDir
-    Path root;
-    private final List<NodeProcess> nodes = new ArrayList<>();
-
-    @AfterEach
-    void stopAll() {
-        nodes.forEach(NodeProcess::close);
-    }
 
     private static boolean exchangeExists(NodeProcess node, String exchange) {
         try (Connection c = node.connect()) {

@@ -11,16 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import warren.server.process.NodeProcess;
 
 /**
@@ -28,17 +24,9 @@ import warren.server.process.NodeProcess;
  * forget B while B runs; B stops its app and A forgets it; B's start_app then fails with
  * inconsistent_cluster; after reset B starts as a cluster of one.
  */
-class ForgetClusterNodeIT {
+class ForgetClusterNodeIT extends ClusterNodes {
     private static final long WAIT_MS = 20_000;
 
-    @TempDir
-    Path root;
-    private final List<NodeProcess> nodes = new ArrayList<>();
-
-    @AfterEach
-    void stopAll() {
-        nodes.forEach(NodeProcess::close);
-    }
 
     private NodeProcess node(String name) throws Exception {
         return ClusterCtl.startNode(root, nodes, name, "FORGETCLUSTERNODEITCOOKIE");

@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static warren.server.cluster.ClusterCtl.ok;
 import static warren.server.cluster.ClusterCtl.statusMatches;
 
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import warren.server.process.NodeProcess;
 
 /**
@@ -25,29 +21,14 @@ import warren.server.process.NodeProcess;
  * action: the node that stopped last starts at once, the others wait for it (or for each other)
  * and the states merge record by record. Then the same after all three are killed at once.
  */
-class RestartOrderIT {
+class RestartOrderIT extends ClusterNodes {
     private static final long WAIT_MS = 60_000;
     private static final String WAITING = "waiting up to";
 
-    @TempDir
-    Path root;
-    private final List<NodeProcess> nodes = new ArrayList<>();
-
-    @AfterEach
-    void stopAll() {
-        nodes.forEach(NodeProcess::close);
-    }
 
     private NodeProcess node(String name) throws Exception {
-        Path cookie = root.resolve("cookie");
-        if (!Files.exists(cookie)) {
-            Files.writeString(cookie, "RESTARTORDERITCOOKIE");
-            Files.setPosixFilePermissions(cookie, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
-        }
-        NodeProcess n = new NodeProcess(root.resolve(name)).sharing(root.resolve("run"), cookie)
-                .config("mnesia_table_loading_retry_timeout = 5000\nmnesia_table_loading_retry_limit = 12\n");
-        nodes.add(n);
-        return n.start();
+        return ClusterCtl.startNode(root, nodes, name, "RESTARTORDERITCOOKIE",
+                "mnesia_table_loading_retry_timeout = 5000\nmnesia_table_loading_retry_limit = 12\n");
     }
 
     @Test
@@ -68,13 +49,13 @@ class RestartOrderIT {
         for (int round = 0; round < orders.size(); round++) {
             String r = "r" + round + "-";
             // stops in the order a, b, c with changes between them; c sees everything
-            declare(a, r + "a");
-            declare(a, r + "gone-before-stops");
+            ClusterCtl.declareQueue(a, r + "a");
+            ClusterCtl.declareQueue(a, r + "gone-before-stops");
             delete(b, r + "gone-before-stops");
             stopAndAwait(a, b, all);
-            declare(b, r + "b");
+            ClusterCtl.declareQueue(b, r + "b");
             stopAndAwait(b, c, all);
-            declare(c, r + "c");
+            ClusterCtl.declareQueue(c, r + "c");
             delete(c, r + "a"); // a, down, still has it: it must not come back
             c.stop();
 
@@ -88,17 +69,17 @@ class RestartOrderIT {
             String label = "start order " + order.stream().map(NodeProcess::nodeName).toList();
             for (NodeProcess n : List.of(a, b, c)) {
                 await(label + ": all running, seen from " + n.nodeName(), () -> statusMatches(n, all, all));
-                await(label + ": definitions on " + n.nodeName(), () -> exists(n, r + "b") && exists(n, r + "c")
-                        && !exists(n, r + "a") && !exists(n, r + "gone-before-stops"));
+                await(label + ": definitions on " + n.nodeName(), () -> ClusterCtl.queueExists(n, r + "b") && ClusterCtl.queueExists(n, r + "c")
+                        && !ClusterCtl.queueExists(n, r + "a") && !ClusterCtl.queueExists(n, r + "gone-before-stops"));
                 for (int earlier = 0; earlier < round; earlier++) {
-                    assertTrue(exists(n, "r" + earlier + "-c") && !exists(n, "r" + earlier + "-a"),
+                    assertTrue(ClusterCtl.queueExists(n, "r" + earlier + "-c") && !ClusterCtl.queueExists(n, "r" + earlier + "-a"),
                             label + ": " + n.nodeName() + " kept round " + earlier);
                 }
             }
         }
 
         // a power cut: all three killed at once, each saw the other two running; started in any order
-        declare(b, "before-power-cut");
+        ClusterCtl.declareQueue(b, "before-power-cut");
         for (NodeProcess n : List.of(a, b, c)) {
             n.kill9();
         }
@@ -108,7 +89,7 @@ class RestartOrderIT {
         for (NodeProcess n : List.of(a, b, c)) {
             n.awaitReady(Duration.ofMillis(WAIT_MS));
             await("after the power cut, all running on " + n.nodeName(), () -> statusMatches(n, all, all)
-                    && exists(n, "before-power-cut"));
+                    && ClusterCtl.queueExists(n, "before-power-cut"));
         }
     }
 
@@ -147,25 +128,9 @@ class RestartOrderIT {
         }
     }
 
-    private static void declare(NodeProcess n, String queue) throws Exception {
-        try (Connection c = n.connect()) {
-            c.createChannel().queueDeclare(queue, true, false, false, null);
-        }
-    }
-
     private static void delete(NodeProcess n, String queue) throws Exception {
         try (Connection c = n.connect()) {
             c.createChannel().queueDelete(queue);
-        }
-    }
-
-    private static boolean exists(NodeProcess n, String queue) {
-        try (Connection c = n.connect()) {
-            Channel ch = c.createChannel();
-            ch.queueDeclarePassive(queue);
-            return true;
-        } catch (Exception e) {
-            return false;
         }
     }
 
