@@ -67,10 +67,17 @@ final class ClusterCtl {
                 + r.out() + "\nnode log tail:\n" + NodeProcess.tail(node.logFile(), 40));
     }
 
-    static JsonNode status(NodeProcess node) throws IOException {
-        Result r = ctl(node, "cluster_status", "--formatter", "json");
-        assertEquals(0, r.code(), "cluster_status on " + node.nodeName() + ": " + r.err());
+    /** {@code warrenctl ARGS --formatter json} on {@code node}, which must exit 0; its output parsed. */
+    static JsonNode json(NodeProcess node, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(args));
+        argv.addAll(List.of("--formatter", "json"));
+        Result r = ctl(node, argv.toArray(new String[0]));
+        assertEquals(0, r.code(), String.join(" ", args) + " on " + node.nodeName() + ": " + r.err());
         return JSON.readTree(r.out());
+    }
+
+    static JsonNode status(NodeProcess node) throws IOException {
+        return json(node, "cluster_status");
     }
 
     static Set<String> names(JsonNode array) {
@@ -80,9 +87,15 @@ final class ClusterCtl {
     }
 
     static boolean statusMatches(NodeProcess node, Set<String> disk, Set<String> running) {
+        return statusMatches(node, disk, null, running);
+    }
+
+    /** Whether cluster_status on {@code node} lists exactly these disk, RAM (null: not checked) and running nodes. */
+    static boolean statusMatches(NodeProcess node, Set<String> disk, Set<String> ram, Set<String> running) {
         try {
             JsonNode s = status(node);
-            return names(s.get("disk_nodes")).equals(disk) && names(s.get("running_nodes")).equals(running);
+            return names(s.get("disk_nodes")).equals(disk) && (ram == null || names(s.path("ram_nodes")).equals(ram))
+                    && names(s.get("running_nodes")).equals(running);
         } catch (IOException | AssertionError e) {
             return false;
         }
