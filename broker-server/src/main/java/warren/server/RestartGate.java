@@ -136,7 +136,8 @@ final class RestartGate {
 
     private String waitingFor() {
         if (isRam()) {
-            return "a running disc node of " + state.nodesOfType(ClusterState.DISC);
+            return "a running disc node of " + state.nodesOfType(ClusterState.DISC).stream().filter(n -> !n.equals(node))
+                    .toList();
         }
         return "a running peer or all of " + peersSeen() + " (running when this node stopped)";
     }

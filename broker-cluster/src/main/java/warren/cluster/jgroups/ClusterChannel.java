@@ -137,8 +137,14 @@ public final class ClusterChannel implements AutoCloseable {
         channel.close();
     }
 
+    /**
+     * The member's node name. A coordinator may install a view with a joiner whose name it has not
+     * learned yet (the joiner discovered the cluster through another member); until its own discovery
+     * request arrives the address stands in, and {@link #members()} reports the name once known.
+     */
     private static String nameOf(Address address) {
-        return NameCache.get(address);
+        String name = NameCache.get(address);
+        return name != null ? name : String.valueOf(address);
     }
 
     private static SecurityException findRefusal(Throwable e) {
@@ -161,7 +167,12 @@ public final class ClusterChannel implements AutoCloseable {
             boolean merged = newView instanceof MergeView;
             List<String> names = newView.getMembers().stream().map(ClusterChannel::nameOf).toList();
             LOG.info("node {}: cluster view {}{}", settings.nodeName(), names, merged ? " (partitions merged)" : "");
-            listener.onViewChange(names, merged);
+            try {
+                listener.onViewChange(names, merged);
+            } catch (RuntimeException e) {
+                // never into JGroups: a failure here would leave this member without the new view
+                LOG.error("node {}: handling cluster view {} failed", settings.nodeName(), names, e);
+            }
         }
 
         @Override

@@ -74,7 +74,9 @@ final class JGroupsStack {
                 .setPortRange(0);
         tcp.enableSuspectEvents(true);
 
-        TCPPING discovery = new TCPPING().portRange(0);
+        // return_entire_cache: any member answers with every member, the coordinator marked, so a node can join
+        // through a member that is not the coordinator (join_cluster rabbit@rabbit2 in the seed transcript)
+        TCPPING discovery = new TCPPING().portRange(0).returnEntireCache(true);
         discovery.setInitialHosts(settings.initialHosts());
 
         MERGE3 merge = new MERGE3()

@@ -61,6 +61,13 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private volatile List<VersionedRecord> unpublished = List.of();
     private final ConcurrentHashMap<String, PeerStatus> statuses = new ConcurrentHashMap<>();
     private volatile PeerStatus ownStatus;
+    /** Shared by every replicator of the JVM (apps are started and stopped many times). */
+    private static final java.util.concurrent.ExecutorService STATUS_SENDER = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "warren-status");
+                t.setDaemon(true);
+                return t;
+            });
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -84,8 +91,10 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         this.viewListener = listener;
     }
 
+    /** The current view's node names, as the channel names them now (a joiner's name may arrive after its view). */
     public List<String> members() {
-        return members;
+        ClusterChannel c = channel;
+        return c != null ? c.members() : members;
     }
 
     @Override
@@ -124,14 +133,17 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
             return;
         }
         if (type == STATUS) {
+            boolean ask = b.readBoolean();
             boolean running = b.readBoolean();
             int n = b.readInt();
             List<String> seen = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 seen.add(CommandCodec.str(b));
             }
-            if (members.contains(origin)) {
-                statuses.put(origin, new PeerStatus(running, List.copyOf(seen)));
+            statuses.put(origin, new PeerStatus(running, List.copyOf(seen)));
+            if (ask && !origin.equals(nodeName)) {
+                // statuses are not in the snapshot: a node that just joined asks the others for theirs
+                STATUS_SENDER.execute(() -> sendStatus(false));
             }
             return;
         }
@@ -169,7 +181,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void onViewChange(List<String> newMembers, boolean merged) {
         members = List.copyOf(newMembers);
-        statuses.keySet().retainAll(members);
+        statuses.keySet().retainAll(members); // a departed member's status goes; a returning one announces again
         LOG.info("cluster members now {}{}", newMembers, merged ? " (partitions merged)" : "");
         try {
             viewListener.accept(members);
@@ -183,7 +195,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
                 if (merged) {
                     broadcastMerge(applier.snapshot());
                 }
-                sendStatus();
+                sendStatus(false);
             }, "warren-view-change");
             t.setDaemon(true);
             t.start();
@@ -198,14 +210,17 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen));
         ownStatus = own;
         statuses.put(nodeName, own);
-        sendStatus();
+        sendStatus(true);
     }
 
-    /** Sends the status as it is now; serialised, so the last status sent is always the latest. */
-    private synchronized void sendStatus() {
+    /**
+     * Sends the status as it is now; serialised, so the last status sent is always the latest.
+     * {@code ask}: the others answer with theirs.
+     */
+    private synchronized void sendStatus(boolean ask) {
         PeerStatus own = ownStatus;
         if (own != null) {
-            broadcastStatus(own);
+            broadcastStatus(own, ask);
         }
     }
 
@@ -216,16 +231,17 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
 
     /** The members of the current view, except those that said they are still waiting for peers. */
     public List<String> runningMembers() {
-        return members.stream().filter(m -> {
+        return members().stream().filter(m -> {
             PeerStatus s = statuses.get(m);
             return s == null || s.running();
         }).toList();
     }
 
-    private void broadcastStatus(PeerStatus own) {
+    private void broadcastStatus(PeerStatus own, boolean ask) {
         byte[] payload = CommandCodec.toBytes(b -> {
             b.writeByte(STATUS);
             CommandCodec.str(b, nodeName);
+            b.writeBoolean(ask);
             b.writeBoolean(own.running());
             b.writeInt(own.lastSeen().size());
             own.lastSeen().forEach(n -> CommandCodec.str(b, n));

@@ -77,6 +77,26 @@ class ClusterChannelTest {
     }
 
     @Test
+    void aNodeSeededOnlyWithAMemberThatIsNotTheCoordinatorJoinsAndBroadcasts() throws Exception {
+        RecordingListener a = new RecordingListener();
+        open(ClusterSettings.fast("a@test", seeds.get(0).getPort(), List.of(), COOKIE), a).start(CLUSTER);
+        RecordingListener b = new RecordingListener();
+        open(ClusterSettings.fast("b@test", seeds.get(1).getPort(), List.of(seeds.get(0)), COOKIE), b).start(CLUSTER);
+        awaitViewSize(List.of(a, b), 2);
+        RecordingListener c = new RecordingListener();
+        // as join_cluster rabbit@rabbit2: c knows only b, which is not the coordinator
+        ClusterChannel joiner = open(ClusterSettings.fast("c@test", seeds.get(2).getPort(), List.of(seeds.get(1)), COOKIE),
+                c);
+        joiner.start(CLUSTER);
+        assertEquals(List.of("a@test", "b@test", "c@test"), joiner.members(),
+                "c joined the existing cluster through b (not a cluster of its own merged later)");
+        joiner.broadcast("from-c".getBytes(StandardCharsets.UTF_8));
+        for (RecordingListener l : List.of(a, b, c)) {
+            l.await("c's broadcast", WAIT, r -> r.state().contains("from-c"));
+        }
+    }
+
+    @Test
     void concurrentBroadcastsAreDeliveredInTheSameOrderOnEveryNode() throws Exception {
         List<RecordingListener> listeners = startThree();
         awaitViewSize(listeners, 3);
