@@ -55,6 +55,7 @@ final class JGroupsStack {
     private static final int FRAG_SIZE = 60_000;
     private static final long STABLE_MAX_BYTES = 4_000_000;
     private static final long STABLE_GOSSIP_MS = 50_000;
+    private static final long NO_SEEDS_JOIN_TIMEOUT_MS = 100;
 
     private final List<Protocol> protocols;
     private final TCPPING discovery;
@@ -103,8 +104,11 @@ final class JGroupsStack {
                 .setDesiredAverageGossip(STABLE_GOSSIP_MS)
                 .setMaxBytes(STABLE_MAX_BYTES);
 
+        // With no peer to contact (a standalone node, a node that stopped last, a formation seed) discovery
+        // cannot find anyone: don't wait the full join timeout before forming a cluster of one.
+        long joinTimeout = settings.initialHosts().isEmpty() ? NO_SEEDS_JOIN_TIMEOUT_MS : t.join().toMillis();
         GMS gms = new GMS()
-                .setJoinTimeout(t.join().toMillis())
+                .setJoinTimeout(joinTimeout)
                 .setMaxJoinAttempts(t.maxJoinAttempts())
                 .setMergeTimeout(t.merge().toMillis())
                 .setLeaveTimeout(t.leave().toMillis())

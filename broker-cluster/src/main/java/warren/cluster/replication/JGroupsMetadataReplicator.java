@@ -61,13 +61,6 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private volatile List<VersionedRecord> unpublished = List.of();
     private final ConcurrentHashMap<String, PeerStatus> statuses = new ConcurrentHashMap<>();
     private volatile PeerStatus ownStatus;
-    /** Shared by every replicator of the JVM (apps are started and stopped many times). */
-    private static final java.util.concurrent.ExecutorService STATUS_SENDER = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "warren-status");
-                t.setDaemon(true);
-                return t;
-            });
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -133,18 +126,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
             return;
         }
         if (type == STATUS) {
-            boolean ask = b.readBoolean();
-            boolean running = b.readBoolean();
-            int n = b.readInt();
-            List<String> seen = new java.util.ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                seen.add(CommandCodec.str(b));
-            }
-            statuses.put(origin, new PeerStatus(running, List.copyOf(seen)));
-            if (ask && !origin.equals(nodeName)) {
-                // statuses are not in the snapshot: a node that just joined asks the others for theirs
-                STATUS_SENDER.execute(() -> sendStatus(false));
-            }
+            statuses.put(origin, readStatus(b));
             return;
         }
         if (type == PURGE) {
@@ -188,15 +170,13 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         } catch (RuntimeException e) {
             LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
         }
-        if (merged || ownStatus != null) {
+        if (merged) {
             // Off JGroups' thread: each side of a healed partition offers its whole state (all merge
-            // it), and every member tells the new view whether it runs.
+            // it) and tells the other side whether it runs (statuses travel with snapshots otherwise).
             Thread t = new Thread(() -> {
-                if (merged) {
-                    broadcastMerge(applier.snapshot());
-                }
-                sendStatus(false);
-            }, "warren-view-change");
+                broadcastMerge(applier.snapshot());
+                sendStatus();
+            }, "warren-partition-merge");
             t.setDaemon(true);
             t.start();
         }
@@ -210,17 +190,14 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen));
         ownStatus = own;
         statuses.put(nodeName, own);
-        sendStatus(true);
+        sendStatus();
     }
 
-    /**
-     * Sends the status as it is now; serialised, so the last status sent is always the latest.
-     * {@code ask}: the others answer with theirs.
-     */
-    private synchronized void sendStatus(boolean ask) {
+    /** Sends the status as it is now; serialised, so the last status sent is always the latest. */
+    private synchronized void sendStatus() {
         PeerStatus own = ownStatus;
         if (own != null) {
-            broadcastStatus(own, ask);
+            broadcastStatus(own);
         }
     }
 
@@ -237,14 +214,11 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         }).toList();
     }
 
-    private void broadcastStatus(PeerStatus own, boolean ask) {
+    private void broadcastStatus(PeerStatus own) {
         byte[] payload = CommandCodec.toBytes(b -> {
             b.writeByte(STATUS);
             CommandCodec.str(b, nodeName);
-            b.writeBoolean(ask);
-            b.writeBoolean(own.running());
-            b.writeInt(own.lastSeen().size());
-            own.lastSeen().forEach(n -> CommandCodec.str(b, n));
+            writeStatus(b, own);
         });
         try {
             channel.broadcast(payload);
@@ -288,15 +262,46 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         }));
     }
 
+    /** The definitions, then what every member said of itself (statuses are state, not in the change log). */
     @Override
     public byte[] snapshot() {
         List<VersionedRecord> records = applier.snapshot();
-        return CommandCodec.toBytes(b -> CommandCodec.writeRecords(b, records));
+        Map<String, PeerStatus> known = Map.copyOf(statuses);
+        return CommandCodec.toBytes(b -> {
+            CommandCodec.writeRecords(b, records);
+            b.writeInt(known.size());
+            known.forEach((node, status) -> {
+                CommandCodec.str(b, node);
+                writeStatus(b, status);
+            });
+        });
+    }
+
+    private static void writeStatus(ByteBuf b, PeerStatus status) {
+        b.writeBoolean(status.running());
+        b.writeInt(status.lastSeen().size());
+        status.lastSeen().forEach(n -> CommandCodec.str(b, n));
+    }
+
+    private static PeerStatus readStatus(ByteBuf b) {
+        boolean running = b.readBoolean();
+        int n = b.readInt();
+        List<String> seen = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            seen.add(CommandCodec.str(b));
+        }
+        return new PeerStatus(running, List.copyOf(seen));
     }
 
     @Override
     public void restore(byte[] snapshot) {
-        List<VersionedRecord> records = CommandCodec.readRecords(Unpooled.wrappedBuffer(snapshot));
+        ByteBuf in = Unpooled.wrappedBuffer(snapshot);
+        List<VersionedRecord> records = CommandCodec.readRecords(in);
+        int known = in.readInt();
+        for (int i = 0; i < known; i++) {
+            String node = CommandCodec.str(in);
+            statuses.put(node, readStatus(in));
+        }
         records.forEach(r -> clock.observe(r.version().hlc()));
         unpublished = applier.merge(records, "the cluster");
         LOG.info("merged the cluster's definitions ({} records); {} records here are newer or missing there",
