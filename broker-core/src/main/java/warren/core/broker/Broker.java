@@ -340,6 +340,10 @@ public final class Broker implements AutoCloseable {
         return versions.tombstones().size();
     }
 
+    BrokerApplier applier() {
+        return applier;
+    }
+
     DefinitionVersions versions() {
         return versions;
     }
