@@ -47,6 +47,8 @@ public final class ClusterChannel implements AutoCloseable {
     private final JGroupsStack stack;
     private final JChannel channel;
     private final AtomicLong sent = new AtomicLong();
+    /** Held while numbering and sending a broadcast, so numbers leave this node in order. */
+    private final Object sendLock = new Object();
     private final Object deliveryLock = new Object();
     /** Last sequence number applied per sender; guarded by {@link #deliveryLock}. */
     private final Map<Address, Long> applied = new HashMap<>();
@@ -92,14 +94,21 @@ public final class ClusterChannel implements AutoCloseable {
         LOG.info("node {} is a member of cluster '{}': {}", settings.nodeName(), clusterName, members());
     }
 
-    /** Sends {@code payload} to every member, this one included; all deliver broadcasts in one order. */
+    /**
+     * Sends {@code payload} to every member, this one included; all deliver broadcasts in one order.
+     * Safe to call from many threads: numbering and sending happen under one lock, so this node's
+     * broadcasts enter the channel in number order (receivers drop a number at or below the last
+     * one they applied from this node, see {@link ChannelReceiver#receive}).
+     */
     public void broadcast(byte[] payload) throws ClusterException {
-        byte[] envelope = ByteBuffer.allocate(Long.BYTES + payload.length)
-                .putLong(sent.incrementAndGet())
-                .put(payload)
-                .array();
         try {
-            channel.send(new BytesMessage(null, envelope));
+            synchronized (sendLock) {
+                byte[] envelope = ByteBuffer.allocate(Long.BYTES + payload.length)
+                        .putLong(sent.incrementAndGet())
+                        .put(payload)
+                        .array();
+                channel.send(new BytesMessage(null, envelope));
+            }
         } catch (Exception e) {
             throw new ClusterException("node " + settings.nodeName() + " could not broadcast: " + e, e);
         }

@@ -82,26 +82,12 @@ class ClusterChannelTest {
         awaitViewSize(listeners, 3);
         int perNode = 300;
 
-        ExecutorService senders = Executors.newFixedThreadPool(3);
-        try {
-            CountDownLatch go = new CountDownLatch(1);
-            List<Future<?>> sent = new ArrayList<>();
-            for (ClusterChannel channel : opened) {
-                sent.add(senders.submit(() -> {
-                    go.await();
-                    for (int i = 0; i < perNode; i++) {
-                        channel.broadcast((channel.nodeName() + "-" + i).getBytes(StandardCharsets.UTF_8));
-                    }
-                    return null;
-                }));
+        inParallel(opened.size(), t -> {
+            ClusterChannel channel = opened.get(t);
+            for (int i = 0; i < perNode; i++) {
+                channel.broadcast((channel.nodeName() + "-" + i).getBytes(StandardCharsets.UTF_8));
             }
-            go.countDown();
-            for (Future<?> f : sent) {
-                f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
-        } finally {
-            senders.shutdownNow();
-        }
+        });
 
         for (RecordingListener l : listeners) {
             l.await("all 900 broadcasts", WAIT, r -> r.state().size() == 3 * perNode);
@@ -110,6 +96,32 @@ class ClusterChannelTest {
         assertEquals(order, listeners.get(1).state());
         assertEquals(order, listeners.get(2).state());
         assertTrue(order.indexOf("a@test-0") < order.indexOf("a@test-299"), "each sender's FIFO order kept");
+    }
+
+    /**
+     * A node broadcasts from many threads at once (every client connection submits its own
+     * definition changes): none may be lost. Each broadcast's per-sender number must follow the
+     * order the broadcasts enter the channel, or a receiver takes a late lower number for one
+     * already in its snapshot and drops it on every node.
+     */
+    @Test
+    void broadcastsFromManyThreadsOfOneNodeAreAllDelivered() throws Exception {
+        RecordingListener a = start("a@test", 0, COOKIE);
+        RecordingListener b = start("b@test", 1, COOKIE);
+        awaitViewSize(List.of(a, b), 2);
+        int threads = 8;
+        int perThread = 200;
+
+        inParallel(threads, t -> {
+            for (int i = 0; i < perThread; i++) {
+                opened.get(0).broadcast(bytes("t" + t + "-" + i));
+            }
+        });
+
+        for (RecordingListener l : List.of(a, b)) {
+            l.await("all " + threads * perThread + " broadcasts", WAIT, r -> r.state().size() == threads * perThread);
+        }
+        assertEquals(a.state(), b.state());
     }
 
     @Test
@@ -254,6 +266,33 @@ class ClusterChannelTest {
     private List<String> logLines() {
         synchronized (logs.list) {
             return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    private interface Sender {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code sender} on {@code threads} threads released at once; fails if one fails or is late. */
+    private static void inParallel(int threads, Sender sender) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> sent = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                sent.add(pool.submit(() -> {
+                    go.await();
+                    sender.run(thread);
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : sent) {
+                f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
