@@ -52,6 +52,13 @@ class DefinitionMergeRulesTest {
         return new MetadataCommand.DeclareQueue("/", name, true, false, Map.of(), home);
     }
 
+    private static void nextMillisecond() {
+        long now = System.currentTimeMillis();
+        while (System.currentTimeMillis() <= now) {
+            Thread.onSpinWait();
+        }
+    }
+
     private List<VersionedRecord> mergeThereIntoHere() {
         return here.applier().merge(there.definitionsSnapshot(), "there@test");
     }
@@ -85,6 +92,7 @@ class DefinitionMergeRulesTest {
     void anOlderRecordDoesNotReplaceANewerOne() throws Exception {
         brokers();
         change(there, new MetadataCommand.DeclareQueue("/", "q", true, false, Map.of("x-max-length", 1), "there@test"));
+        nextMillisecond(); // two independent clocks: here's change must be later on the wall clock
         change(here, new MetadataCommand.DeclareQueue("/", "q", true, false, Map.of("x-max-length", 2), "here@test"));
         mergeThereIntoHere();
         assertEquals(2, here.vhost("/").queue("q").arguments().raw().get("x-max-length"), "here's is newer");
@@ -102,6 +110,7 @@ class DefinitionMergeRulesTest {
         change(there, new MetadataCommand.Bind("/", "x", "q", false, "old", Map.of()));
         List<VersionedRecord> old = there.definitionsSnapshot();
         // later, here gets the exchange, and a new queue q without the old binding
+        nextMillisecond();
         change(here, new MetadataCommand.DeclareExchange("/", "x", "direct", true, false, false, Map.of()));
         change(here, queue("q", "here@test"));
         here.applier().merge(old, "there@test");
