@@ -74,6 +74,10 @@ final class JGroupsStack {
                 .setBindPort(settings.bindPort())
                 .setPortRange(0);
         tcp.enableSuspectEvents(true);
+        // Definition changes are small request/response exchanges (a forward to the sequencer, its
+        // broadcast back): with Nagle's algorithm on they wait for delayed ACKs, and clients on nodes
+        // other than the coordinator were many times slower (docs/benchmarks.md, Cluster definitions).
+        tcp.tcpNodelay(true);
 
         // return_entire_cache: any member answers with every member, the coordinator marked, so a node can join
         // through a member that is not the coordinator (join_cluster rabbit@rabbit2 in the seed transcript)
