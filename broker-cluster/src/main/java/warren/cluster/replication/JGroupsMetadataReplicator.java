@@ -74,9 +74,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     @Override
     public void bind(MetadataApplier applier) {
         this.applier = applier;
-        for (VersionedRecord r : applier.snapshot()) {
-            clock.observe(r.version().hlc()); // a restarted node never writes older versions than it has
-        }
+        clock.observe(applier.latestVersionClock()); // a restarted node never writes older versions than it has
     }
 
     /** Told the member list (node names, oldest first) at every view change. */

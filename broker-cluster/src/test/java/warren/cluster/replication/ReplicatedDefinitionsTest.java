@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,7 @@ class ReplicatedDefinitionsTest {
     @BeforeEach
     void ports() throws IOException {
         for (int i = 0; i < 4; i++) {
-            seeds.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()));
+            seeds.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), Waits.freePort()));
         }
     }
 
@@ -159,18 +158,7 @@ class ReplicatedDefinitionsTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        Waits.await(what, WAIT_MS, condition);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

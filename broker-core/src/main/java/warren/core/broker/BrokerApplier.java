@@ -174,6 +174,11 @@ final class BrokerApplier implements MetadataApplier {
     }
 
     @Override
+    public long latestVersionClock() {
+        return broker.versions().maxHlc();
+    }
+
+    @Override
     public int purgeTombstones() {
         return broker.purgeTombstones();
     }

@@ -113,7 +113,4 @@ final class DefinitionVersions {
         return max;
     }
 
-    int size() {
-        return entries.size();
-    }
 }

@@ -14,10 +14,6 @@ public final class LocalMetadataReplicator implements MetadataReplicator {
     private final String nodeName;
     private MetadataApplier applier;
 
-    public LocalMetadataReplicator() {
-        this("local");
-    }
-
     public LocalMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
     }

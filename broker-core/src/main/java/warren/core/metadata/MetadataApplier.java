@@ -29,6 +29,9 @@ public interface MetadataApplier {
      */
     List<VersionedRecord> merge(List<VersionedRecord> records, String from);
 
+    /** The highest clock reading among the versions this node holds (a restarted node's clock starts past it). */
+    long latestVersionClock();
+
     /** Drops every tombstone: called in the agreed order once every member has seen them. */
     int purgeTombstones();
 }
