@@ -21,6 +21,7 @@ import warren.cluster.ClusterSettings;
 import warren.cluster.jgroups.ClusterChannel;
 import warren.cluster.jgroups.ClusterException;
 import warren.cluster.jgroups.ClusterJoinRefusedException;
+import warren.cluster.link.DataLinkTransport;
 import warren.cluster.membership.ClusterState;
 import warren.cluster.replication.JGroupsMetadataReplicator;
 import warren.core.broker.Broker;
@@ -64,6 +65,9 @@ final class BrokerApp implements AutoCloseable {
     private InetSocketAddress amqpAddress;
     private InetSocketAddress distAddress;
     private JGroupsMetadataReplicator replicator;
+    private DataLinkTransport linkTransport;
+    private InetSocketAddress linkAddress;
+    private List<String> lastMembers = List.of();
     private volatile boolean closing;
     /** False while a restarting member waits for its peers: the peers it saw last must survive a failed wait. */
     private volatile boolean recordViews = true;
@@ -99,6 +103,7 @@ final class BrokerApp implements AutoCloseable {
             broker = new Broker(settings, loops.queueExecutors(), store, replicator);
             broker.membershipHook(state);
             started.push(broker);
+            startDataLink(server, node);
 
             joinCluster(server, replicator, formation);
 
@@ -149,7 +154,7 @@ final class BrokerApp implements AutoCloseable {
             recordViews = true;
             state.recordRunning(channel.members());
         }
-        replicator.announce(true, List.of());
+        replicator.announce(true, List.of(), linkAddress.getAddress().getHostAddress() + ":" + linkAddress.getPort());
         schedulePurge(node);
         if (joinTarget != null && channel.members().size() < 2) {
             throw new IllegalStateException("node " + node + " could not join the cluster of node " + joinTarget
@@ -176,6 +181,51 @@ final class BrokerApp implements AutoCloseable {
         }
         LOG.info("node {}: cluster '{}' ({}), members {}, running {}", node, state.clusterName(), state.clusterId(),
                 state.members().stream().map(ClusterState.Member::node).toList(), channel.members());
+    }
+
+    /**
+     * The inter-node data link: listens on the link port (peers learn its address from this node's
+     * status) and keeps a connection to every running member that announced one, so queues living
+     * on them are reachable from here. A member leaving the view takes its transient queues with it.
+     */
+    private void startDataLink(ServerSettings server, String node) throws IOException {
+        linkTransport = new DataLinkTransport(node, cookie, broker.links());
+        started.push(linkTransport);
+        InetAddress bind = clusterBindAddress(server);
+        try {
+            linkAddress = linkTransport.start(bind, server.linkPort());
+        } catch (RuntimeException e) {
+            throw new IOException("node " + node + " cannot listen for the inter-node data link on "
+                    + bind.getHostAddress() + ":" + server.linkPort() + " (WARREN_LINK_PORT; default cluster port + "
+                    + "20000): " + e.getMessage(), e);
+        }
+        String locator = String.valueOf(config.values().getOrDefault("queue_leader_locator", "client-local"));
+        broker.queuePlacement(locator, () -> {
+            List<String> nodes = new ArrayList<>(broker.links().reachableNodes());
+            nodes.add(node);
+            return nodes;
+        });
+        replicator.onStatusChange(() -> updateLinks(node));
+    }
+
+    private synchronized void updateLinks(String node) {
+        if (closing) {
+            return;
+        }
+        List<String> members = replicator.members();
+        for (String gone : lastMembers) {
+            if (!members.contains(gone) && !gone.equals(node)) {
+                broker.dropTransientQueuesOf(gone);
+            }
+        }
+        lastMembers = List.copyOf(members);
+        Map<String, InetSocketAddress> peers = new java.util.HashMap<>();
+        replicator.statuses().forEach((peer, status) -> {
+            if (!peer.equals(node) && status.running() && !status.link().isEmpty() && members.contains(peer)) {
+                peers.put(peer, parse(status.link()));
+            }
+        });
+        linkTransport.peers(peers);
     }
 
     /**

@@ -44,9 +44,13 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
 
     /**
      * What a member says of itself: whether its app runs (or is still waiting for peers at a
-     * restart), and the peers that were running when it last stopped.
+     * restart), the peers that were running when it last stopped, and where its inter-node data
+     * link listens ("host:port"; empty while it has none).
      */
-    public record PeerStatus(boolean running, List<String> lastSeen) {
+    public record PeerStatus(boolean running, List<String> lastSeen, String link) {
+        public PeerStatus(boolean running, List<String> lastSeen) {
+            this(running, lastSeen, "");
+        }
     }
 
     private final String nodeName;
@@ -61,6 +65,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private volatile List<VersionedRecord> unpublished = List.of();
     private final ConcurrentHashMap<String, PeerStatus> statuses = new ConcurrentHashMap<>();
     private volatile PeerStatus ownStatus;
+    private final List<Runnable> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -75,6 +80,21 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     public void bind(MetadataApplier applier) {
         this.applier = applier;
         clock.observe(applier.latestVersionClock()); // a restarted node never writes older versions than it has
+    }
+
+    /** Told (on a cluster thread) whenever a member's status or the view changed. */
+    public void onStatusChange(Runnable listener) {
+        statusListeners.add(listener);
+    }
+
+    private void statusChanged() {
+        for (Runnable r : statusListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("node {}: a status listener failed", nodeName, e);
+            }
+        }
     }
 
     /** Told the member list (node names, oldest first) at every view change. */
@@ -125,6 +145,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         }
         if (type == STATUS) {
             statuses.put(origin, readStatus(b));
+            statusChanged();
             return;
         }
         if (type == PURGE) {
@@ -168,6 +189,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         } catch (RuntimeException e) {
             LOG.warn("node {}: recording the cluster view {} failed", nodeName, newMembers, e);
         }
+        statusChanged();
         if (merged) {
             // Off JGroups' thread: each side of a healed partition offers its whole state (all merge
             // it) and tells the other side whether it runs (statuses travel with snapshots otherwise).
@@ -185,7 +207,12 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
      * waits for peers, and which peers were running when it last stopped.
      */
     public void announce(boolean running, List<String> lastSeen) {
-        PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen));
+        announce(running, lastSeen, "");
+    }
+
+    /** As above, with the address of this node's data link ("host:port"). */
+    public void announce(boolean running, List<String> lastSeen, String link) {
+        PeerStatus own = new PeerStatus(running, List.copyOf(lastSeen), link);
         ownStatus = own;
         statuses.put(nodeName, own);
         sendStatus();
@@ -279,6 +306,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         b.writeBoolean(status.running());
         b.writeInt(status.lastSeen().size());
         status.lastSeen().forEach(n -> CommandCodec.str(b, n));
+        CommandCodec.str(b, status.link());
     }
 
     private static PeerStatus readStatus(ByteBuf b) {
@@ -288,7 +316,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         for (int i = 0; i < n; i++) {
             seen.add(CommandCodec.str(b));
         }
-        return new PeerStatus(running, List.copyOf(seen));
+        return new PeerStatus(running, List.copyOf(seen), CommandCodec.str(b));
     }
 
     @Override
@@ -301,6 +329,7 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
             statuses.put(node, readStatus(in));
         }
         records.forEach(r -> clock.observe(r.version().hlc()));
+        statusChanged();
         unpublished = applier.merge(records, "the cluster");
         LOG.info("merged the cluster's definitions ({} records); {} records here are newer or missing there",
                 records.size(), unpublished.size());

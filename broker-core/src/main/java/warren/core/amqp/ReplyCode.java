@@ -41,6 +41,16 @@ public enum ReplyCode {
         return hard;
     }
 
+    /** The constant for a numeric code; null when the spec has none. */
+    public static ReplyCode byCode(int code) {
+        for (ReplyCode c : values()) {
+            if (c.code == code) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** The spec's constant name, as RabbitMQ prints it in close texts ("NOT_FOUND - no queue 'x'"). */
     public String label() {
         return name();

@@ -75,6 +75,9 @@ public final class Broker implements AutoCloseable {
     private final Supplier<Executor> queueExecutors;
     private final ExecutorService ownPool;
     private final BrokerAdmin admin = new LocalAdmin(this);
+    private final warren.core.link.QueueLinks links = new warren.core.link.QueueLinks(this);
+    private volatile java.util.function.Supplier<List<String>> placementNodes = List::of;
+    private volatile String queueLeaderLocator = "client-local";
     private final Map<String, java.util.function.Consumer<warren.core.message.Message>> replyTargets =
             new ConcurrentHashMap<>();
 
@@ -388,6 +391,79 @@ public final class Broker implements AutoCloseable {
 
     public long startedAtMillis() {
         return startedAt;
+    }
+
+    // ------------------------------------------------------------------ queues on other nodes
+
+    /** The inter-node data link's broker side: hand it to the transport. */
+    public warren.core.link.QueueLinks links() {
+        return links;
+    }
+
+    public warren.core.queue.RemoteQueues remoteQueues() {
+        return links;
+    }
+
+    /**
+     * Where new queues are placed ({@code queue_leader_locator}: {@code client-local}, the default,
+     * or {@code balanced}) and the nodes that may take them (running, reachable; this node included).
+     */
+    public void queuePlacement(String locator, java.util.function.Supplier<List<String>> nodes) {
+        this.queueLeaderLocator = locator;
+        this.placementNodes = nodes;
+    }
+
+    public String queueLeaderLocator() {
+        return queueLeaderLocator;
+    }
+
+    /**
+     * The home node for a new queue declared on this node: this node for {@code client-local};
+     * for {@code balanced} the running node with the fewest queues (ties go to this node, then by
+     * name), as RabbitMQ balances queue leaders.
+     */
+    public String placeQueue(String locator) {
+        String self = settings.nodeName();
+        String how = locator == null ? queueLeaderLocator : locator;
+        if (!"balanced".equals(how)) {
+            return self;
+        }
+        List<String> nodes = placementNodes.get();
+        if (nodes.isEmpty()) {
+            return self;
+        }
+        Map<String, Integer> count = new java.util.HashMap<>();
+        for (String n : nodes) {
+            count.put(n, 0);
+        }
+        count.putIfAbsent(self, 0);
+        for (VirtualHost v : vhosts.values()) {
+            for (warren.core.queue.MessageQueue q : v.queues()) {
+                count.computeIfPresent(q.isLocal() ? self : q.remoteHome(), (k, c) -> c + 1);
+            }
+        }
+        String best = self;
+        for (String n : new java.util.TreeSet<>(count.keySet())) {
+            if (count.get(n) < count.get(best)) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * A node left the cluster: its transient (non-durable) queues are gone with it, here too, as in
+     * RabbitMQ. Durable queues stay, listed as down, until their node returns.
+     */
+    public int dropTransientQueuesOf(String node) {
+        int dropped = 0;
+        for (VirtualHost v : vhosts.values()) {
+            dropped += v.dropTransientQueuesOf(node);
+        }
+        if (dropped > 0) {
+            LOG.info("node {} left: its {} transient queue(s) were deleted", node, dropped);
+        }
+        return dropped;
     }
 
     // ------------------------------------------------------------------ access

@@ -145,6 +145,13 @@ final class LocalAdmin implements BrokerAdmin {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (MessageQueue q : v.queues()) {
             MessageQueue.Counts c = q.snapshot();
+            if (!q.isLocal() && q.isAvailable()) {
+                try {
+                    c = q.counts().get(5, java.util.concurrent.TimeUnit.SECONDS); // asked of its home node
+                } catch (Exception e) {
+                    // listed without counts: its home did not answer in time
+                }
+            }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", q.name());
             row.put("vhost", q.vhost());
@@ -156,7 +163,7 @@ final class LocalAdmin implements BrokerAdmin {
             row.put("messages_ready", c.ready());
             row.put("messages_unacknowledged", c.unacked());
             row.put("consumers", c.consumers());
-            row.put("state", "running");
+            row.put("state", q.isAvailable() ? "running" : "down"); // RabbitMQ lists a queue whose node is gone as down
             row.put("type", "classic");
             row.put("node", q.isLocal() ? broker.settings().nodeName() : q.remoteHome());
             rows.add(row);

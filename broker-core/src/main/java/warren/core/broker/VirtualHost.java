@@ -184,15 +184,23 @@ public final class VirtualHost implements QueueHost {
         return q;
     }
 
-    /** A queue whose messages must be reached here: 405 naming its home node if it lives on another. */
-    public MessageQueue requireLocalQueue(String queueName, Object owner) {
+    /**
+     * A queue whose messages are to be used (consume, get, purge): 404 if missing, 405 if exclusive
+     * to another connection, and 404 naming the home node when the queue lives on a node that is
+     * down (RabbitMQ's words for a durable queue whose node is gone).
+     */
+    public MessageQueue requireReachableQueue(String queueName, Object owner) {
         MessageQueue q = requireQueue(queueName, owner);
-        if (!q.isLocal()) {
-            throw new ChannelException(ReplyCode.RESOURCE_LOCKED, "queue '" + queueName + "' in vhost '" + name
-                    + "' lives on node " + q.remoteHome() + "; connect to that node to use its messages (access"
-                    + " from other nodes comes with the inter-node data link)");
+        if (!q.isAvailable()) {
+            throw homeNodeDown(q);
         }
         return q;
+    }
+
+    public static ChannelException homeNodeDown(MessageQueue q) {
+        return new ChannelException(ReplyCode.NOT_FOUND, "home node '" + q.remoteHome() + "' of "
+                + (q.durable() ? "durable " : "") + "queue '" + q.name() + "' in vhost '" + q.vhost()
+                + "' is down or inaccessible");
     }
 
     private void checkExclusive(MessageQueue q, Object owner) {
@@ -316,6 +324,19 @@ public final class VirtualHost implements QueueHost {
                 broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()));
             }
         });
+    }
+
+    /** Removes the non-durable queues living on {@code node} (it left); returns how many. */
+    int dropTransientQueuesOf(String node) {
+        int n = 0;
+        for (MessageQueue q : List.copyOf(queues.values())) {
+            if (!q.durable() && node.equals(q.remoteHome())) {
+                q.deleteNow();
+                removeQueueDefinitions(q);
+                n++;
+            }
+        }
+        return n;
     }
 
     /** A connection closed: its exclusive queues go with it. */
@@ -469,7 +490,7 @@ public final class VirtualHost implements QueueHost {
                            Set<String> visited) {
         if (exchange.name().isEmpty()) {
             MessageQueue q = queues.get(routingKey);
-            if (q != null && q.isLocal()) {
+            if (q != null) {
                 out.add(q);
             }
             return;
@@ -642,6 +663,11 @@ public final class VirtualHost implements QueueHost {
     @Override
     public ScheduledExecutorService timer() {
         return broker.timer();
+    }
+
+    @Override
+    public warren.core.queue.RemoteQueues remoteQueues() {
+        return broker.remoteQueues();
     }
 
     /** Deletes everything (vhost deletion). */

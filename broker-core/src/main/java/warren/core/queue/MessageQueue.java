@@ -127,8 +127,23 @@ public final class MessageQueue {
      */
     private volatile String remoteHome;
 
+    private volatile RemoteQueues remote;
+
     public void setRemoteHome(String node) {
         this.remoteHome = node;
+        this.remote = node == null ? null : host.remoteQueues();
+        if (node != null && remote == null) {
+            throw new IllegalStateException("no data link to reach " + this + " on node " + node);
+        }
+    }
+
+    /**
+     * Whether the queue's messages can be reached now: always for a queue of this node; for a
+     * queue living on another node, while the data link to that node is up.
+     */
+    public boolean isAvailable() {
+        RemoteQueues r = remote;
+        return r == null || r.isUp(remoteHome);
     }
 
     public String remoteHome() {
@@ -181,6 +196,10 @@ public final class MessageQueue {
      *         letting its mailbox grow without bound)
      */
     public boolean publish(Message message, Consumer<Boolean> accepted) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.publish(this, message, accepted);
+        }
         int waiting = pendingPublishes.incrementAndGet();
         executor.execute(() -> {
             if (pendingPublishes.decrementAndGet() < FLOW_RESUME && !flowWaiters.isEmpty()) {
@@ -198,6 +217,11 @@ public final class MessageQueue {
 
     /** Runs {@code resume} (on the queue's thread or now) once the queue has caught up with its publishers. */
     public void whenCaughtUp(Runnable resume) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            r.whenCaughtUp(this, resume);
+            return;
+        }
         flowWaiters.add(resume);
         if (pendingPublishes.get() < FLOW_RESUME) {
             releaseFlowWaiters();
@@ -212,6 +236,10 @@ public final class MessageQueue {
     }
 
     public CompletableFuture<Void> addConsumer(QueueConsumer consumer, boolean exclusiveConsumer) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.addConsumer(this, consumer, exclusiveConsumer);
+        }
         return call(() -> {
             checkNotDeleted();
             if (!consumers.isEmpty() && (exclusiveConsumer || consumers.get(0).exclusive)) {
@@ -236,6 +264,10 @@ public final class MessageQueue {
 
     /** basic.cancel (or channel close): the consumer stops getting deliveries. */
     public CompletableFuture<Void> removeConsumer(QueueConsumer consumer) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.removeConsumer(this, consumer);
+        }
         return call(() -> {
             removeSlot(consumer);
             return null;
@@ -264,6 +296,10 @@ public final class MessageQueue {
     }
 
     public CompletableFuture<GetResult> get(boolean ackRequired) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.get(this, ackRequired);
+        }
         CompletableFuture<GetResult> f = new CompletableFuture<>();
         executor.execute(() -> getNow(ackRequired, f));
         return f;
@@ -298,6 +334,9 @@ public final class MessageQueue {
 
     /** The client acknowledged these entries. */
     public void ack(List<QueueEntry> entries) {
+        if (settledRemotely(entries, RemoteQueues.Settle.ACK)) {
+            return;
+        }
         executor.execute(() -> {
             long bytes = 0;
             for (QueueEntry e : entries) {
@@ -314,6 +353,9 @@ public final class MessageQueue {
 
     /** Puts entries back (nack/reject with requeue, recover, channel closed with unacked deliveries). */
     public void requeue(List<QueueEntry> entries) {
+        if (settledRemotely(entries, RemoteQueues.Settle.REQUEUE)) {
+            return;
+        }
         executor.execute(() -> {
             unacked -= entries.size();
             if (deleted) {
@@ -330,6 +372,9 @@ public final class MessageQueue {
 
     /** nack/reject without requeue: dead-letter (reason rejected) or drop. */
     public void reject(List<QueueEntry> entries) {
+        if (settledRemotely(entries, RemoteQueues.Settle.REJECT)) {
+            return;
+        }
         executor.execute(() -> {
             unacked -= entries.size();
             for (QueueEntry e : entries) {
@@ -339,12 +384,30 @@ public final class MessageQueue {
         });
     }
 
+    private boolean settledRemotely(List<QueueEntry> entries, RemoteQueues.Settle how) {
+        RemoteQueues r = remote;
+        if (r == null) {
+            return false;
+        }
+        r.settle(this, entries, how);
+        return true;
+    }
+
     /** Re-runs dispatch: a consumer got credit back or its connection became writable. */
     public void wakeup() {
+        RemoteQueues r = remote;
+        if (r != null) {
+            r.wakeup(this);
+            return;
+        }
         executor.execute(this::dispatch);
     }
 
     public CompletableFuture<Counts> counts() {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.counts(this, false);
+        }
         return call(() -> {
             checkNotDeleted();
             return new Counts(readyCount(), unacked, consumers.size());
@@ -357,6 +420,10 @@ public final class MessageQueue {
 
     /** Redeclare counts as use for x-expires. */
     public CompletableFuture<Counts> touchAndCount() {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.counts(this, true);
+        }
         return call(() -> {
             checkNotDeleted();
             touch();
@@ -365,6 +432,10 @@ public final class MessageQueue {
     }
 
     public CompletableFuture<Integer> purge() {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.purge(this);
+        }
         return call(() -> {
             checkNotDeleted();
             int n = readyCount();
@@ -384,6 +455,10 @@ public final class MessageQueue {
      * cancel notification. Returns the number of ready messages dropped.
      */
     public CompletableFuture<Integer> delete(boolean ifUnused, boolean ifEmpty) {
+        RemoteQueues r = remote;
+        if (r != null) {
+            return r.delete(this, ifUnused, ifEmpty);
+        }
         return call(() -> {
             checkNotDeleted();
             if (ifUnused && !consumers.isEmpty()) {
@@ -400,6 +475,10 @@ public final class MessageQueue {
 
     /** Deletes without conditions (vhost deletion, exclusive owner gone); returns dropped count. */
     public CompletableFuture<Integer> deleteNow() {
+        if (remote != null) {
+            deleted = true; // the home node dropped its messages; only the definition was here
+            return CompletableFuture.completedFuture(0);
+        }
         return call(() -> deleted ? 0 : forceDelete());
     }
 
@@ -423,6 +502,9 @@ public final class MessageQueue {
     }
 
     public List<Map<String, Object>> consumerInfo() {
+        if (remote != null) {
+            return List.of(); // listed by the home node
+        }
         try {
             return call(() -> {
                 List<Map<String, Object>> out = new ArrayList<>();
@@ -790,7 +872,7 @@ public final class MessageQueue {
     }
 
     private void scheduleUnusedCheck() {
-        if (deleted) {
+        if (deleted || remote != null) { // x-expires is the home node's to run
             return;
         }
         long due = lastUsedMillis + arguments.expires - System.currentTimeMillis();

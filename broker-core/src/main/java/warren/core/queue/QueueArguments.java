@@ -30,6 +30,7 @@ public final class QueueArguments {
     final String deadLetterRoutingKey;   // null = keep original
     final int maxPriority;        // 0 = not a priority queue
     final boolean singleActiveConsumer;
+    private final String leaderLocator;   // null = the node's queue_leader_locator
 
     private QueueArguments(Map<String, Object> raw, String queue, String vhost) {
         this.raw = raw;
@@ -63,6 +64,12 @@ public final class QueueArguments {
             throw invalid("x-single-active-consumer", "{unacceptable_type," + typeName(sac) + "}", queue, vhost);
         }
         this.singleActiveConsumer = Boolean.TRUE.equals(sac);
+        String locator = string(raw, "x-queue-leader-locator", queue, vhost);
+        if (locator != null && !locator.equals("client-local") && !locator.equals("balanced")) {
+            throw invalid("x-queue-leader-locator", "{unknown_queue_leader_locator,<<\"" + locator
+                    + "\">>} (client-local or balanced)", queue, vhost);
+        }
+        this.leaderLocator = locator;
         String type = string(raw, "x-queue-type", queue, vhost);
         if (type != null && !type.equals("classic")) {
             throw invalid("x-queue-type", "{unsupported_queue_type,<<\"" + type + "\">>} (Warren has classic queues only)",
@@ -73,6 +80,11 @@ public final class QueueArguments {
     public static QueueArguments parse(Map<String, Object> arguments, String queue, String vhost) {
         Map<String, Object> copy = arguments == null ? Map.of() : new LinkedHashMap<>(arguments);
         return new QueueArguments(copy, queue, vhost);
+    }
+
+    /** x-queue-leader-locator, or null to use the node's {@code queue_leader_locator}. */
+    public String leaderLocator() {
+        return leaderLocator;
     }
 
     public Map<String, Object> raw() {

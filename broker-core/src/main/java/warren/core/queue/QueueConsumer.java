@@ -24,6 +24,26 @@ public interface QueueConsumer {
     /** The queue went away (deleted, or its home node died): send basic.cancel to the client. */
     void cancelledByQueue(MessageQueue queue);
 
+    /**
+     * For a consumer of a queue on another node: the home node reserved this delivery under the
+     * credit it was given; count it here as {@link #tryReserve()} would have (settling releases it).
+     */
+    default void reservedRemotely() {
+    }
+
+    /**
+     * The most unsettled deliveries this consumer may hold (its prefetch, bounded by its channel's
+     * global prefetch); 0 = no limit. A queue on another node is given this much credit.
+     */
+    default int creditLimit() {
+        return 0;
+    }
+
+    /** Whether the consumer's client can take more deliveries now (its connection is writable). Any thread. */
+    default boolean writable() {
+        return true;
+    }
+
     /** Whether this consumer is active (single-active-consumer queues make all but one wait). */
     default void activeChanged(boolean active) {
     }

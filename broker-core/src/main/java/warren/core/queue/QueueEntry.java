@@ -13,10 +13,26 @@ public final class QueueEntry {
     /** StoredEntry flags of its index record. */
     int storeFlags;
 
+    /** For an entry delivered from another node: the data link connection it came over (else null). */
+    private Object link;
+
     QueueEntry(long seq, Message message, long expiresAtMillis) {
         this.seq = seq;
         this.message = message;
         this.expiresAtMillis = expiresAtMillis;
+    }
+
+    /** A delivery from a queue on another node: its seq there, and the link connection it came over. */
+    public static QueueEntry fromLink(long seq, Message message, boolean redelivered, Object link) {
+        QueueEntry e = new QueueEntry(seq, message, Long.MAX_VALUE);
+        e.redelivered = redelivered;
+        e.link = link;
+        return e;
+    }
+
+    /** The data link connection a remote delivery came over; null for a local entry. */
+    public Object link() {
+        return link;
     }
 
     public long seq() {

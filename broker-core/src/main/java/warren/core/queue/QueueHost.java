@@ -17,6 +17,11 @@ public interface QueueHost {
 
     ScheduledExecutorService timer();
 
+    /** How queues living on other nodes are reached (null: a standalone broker, no data link). */
+    default RemoteQueues remoteQueues() {
+        return null;
+    }
+
     /** Whether queued messages use more than half the memory high watermark: transient backlogs then page to disk. */
     default boolean memoryPressure() {
         return false;

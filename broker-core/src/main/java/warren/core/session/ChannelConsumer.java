@@ -21,6 +21,8 @@ final class ChannelConsumer implements QueueConsumer {
     final int priority;
     final Map<String, Object> arguments;
     final AtomicInteger inFlight = new AtomicInteger();
+    /** Set once consume-ok went out: a publish racing the registration must not deliver before it. */
+    volatile boolean started;
 
     ChannelConsumer(ChannelSession channel, MessageQueue queue, String tag, boolean noAck, int prefetch, int priority,
                     Map<String, Object> arguments) {
@@ -50,7 +52,7 @@ final class ChannelConsumer implements QueueConsumer {
 
     @Override
     public boolean tryReserve() {
-        if (!channel.connection().isWritable() || channel.isFlowStopped()) {
+        if (!started || !channel.connection().isWritable() || channel.isFlowStopped()) {
             return false;
         }
         if (noAck) {
@@ -72,6 +74,31 @@ final class ChannelConsumer implements QueueConsumer {
             return false;
         }
         return true;
+    }
+
+    @Override
+    public boolean writable() {
+        return channel.connection().isWritable() && !channel.isFlowStopped();
+    }
+
+    @Override
+    public void reservedRemotely() {
+        if (!noAck) {
+            inFlight.incrementAndGet();
+            channel.reservedGlobal();
+        }
+    }
+
+    @Override
+    public int creditLimit() {
+        if (noAck) {
+            return 0;
+        }
+        int global = channel.globalPrefetch();
+        if (prefetch > 0 && global > 0) {
+            return Math.min(prefetch, global);
+        }
+        return Math.max(prefetch, global);
     }
 
     /** Gives back the credit of one settled delivery (called on the connection's thread). */

@@ -391,8 +391,10 @@ final class ChannelSession {
             q = vhost.declareQueue(name, m.passive(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments(),
                     connection);
         } else {
+            String home = broker.placeQueue(
+                    warren.core.queue.QueueArguments.parse(m.arguments(), name, vhost.name()).leaderLocator());
             CompletableFuture<Object> applied = broker.submit(new MetadataCommand.DeclareQueue(vhost.name(), name,
-                    m.durable(), m.autoDelete(), m.arguments(), broker.settings().nodeName()));
+                    m.durable(), m.autoDelete(), m.arguments(), home));
             if (!applied.isDone()) {
                 return then(applied.thenCompose(r -> ((MessageQueue) r).touchAndCount()
                         .thenCombine(broker.lastDefinitionWrite(), (c, v) -> c)), c -> {
@@ -433,7 +435,7 @@ final class ChannelSession {
     private CompletableFuture<?> purge(QueuePurge m) {
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireLocalQueue(name, connection);
+        MessageQueue q = vhost.requireReachableQueue(name, connection);
         return then(q.purge(), n -> {
             if (!m.noWait()) {
                 send(new QueuePurgeOk(n));
@@ -515,6 +517,7 @@ final class ChannelSession {
             message = message.withProperties(message.exchange(), message.routingKey(),
                     message.properties().withHeaders(headers));
         }
+        targets = reachable(targets);
         if (targets.isEmpty()) {
             if (m.mandatory()) {
                 connection.sendContent(id, new BasicReturn(ReplyCode.NO_ROUTE.code(), "NO_ROUTE", m.exchange(),
@@ -545,14 +548,27 @@ final class ChannelSession {
         }
     }
 
+    /** Queues whose home node is down are left out: a message routed only to them is unroutable (mandatory returns it). */
+    private static Set<MessageQueue> reachable(Set<MessageQueue> targets) {
+        for (MessageQueue q : targets) {
+            if (!q.isAvailable()) {
+                Set<MessageQueue> out = new java.util.HashSet<>(targets);
+                out.removeIf(t -> !t.isAvailable());
+                return out;
+            }
+        }
+        return targets;
+    }
+
     /**
      * A persistent message bound for durable queues: its body is stored once, here, whatever the
-     * number of queues; each durable queue then writes only its index record.
+     * number of queues; each durable queue then writes only its index record. Queues on other
+     * nodes store their own copy there.
      */
     private void storeBody(Message message, Set<MessageQueue> targets) {
         int durableTargets = 0;
         for (MessageQueue q : targets) {
-            if (q.durable()) {
+            if (q.durable() && q.isLocal()) {
                 durableTargets++;
             }
         }
@@ -649,7 +665,7 @@ final class ChannelSession {
         }
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireLocalQueue(name, connection);
+        MessageQueue q = vhost.requireReachableQueue(name, connection);
         int priority = 0;
         Object p = m.arguments() == null ? null : m.arguments().get("x-priority");
         if (p != null) {
@@ -667,6 +683,7 @@ final class ChannelSession {
             if (!m.noWait()) {
                 send(new BasicConsumeOk(tag));
             }
+            consumer.started = true;
             connection.requestFlush();
             q.wakeup();
         }).whenComplete((v, err) -> {
@@ -740,7 +757,7 @@ final class ChannelSession {
     private CompletableFuture<?> get(BasicGet m) {
         String name = queueName(m.queue());
         broker.checkAccess(vhost.name(), user, AccessKind.READ, "queue", name);
-        MessageQueue q = vhost.requireLocalQueue(name, connection);
+        MessageQueue q = vhost.requireReachableQueue(name, connection);
         return then(q.get(!m.noAck()), r -> {
             if (r.entry() == null) {
                 send(new BasicGetEmpty());
@@ -877,6 +894,15 @@ final class ChannelSession {
             }
         } while (!inFlightChannel.compareAndSet(n, n + 1));
         return true;
+    }
+
+    /** A delivery reserved by a queue's home node on another node counts against the global prefetch too. */
+    void reservedGlobal() {
+        inFlightChannel.incrementAndGet();
+    }
+
+    int globalPrefetch() {
+        return prefetchChannel;
     }
 
     void releaseGlobal() {

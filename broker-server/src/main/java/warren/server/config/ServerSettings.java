@@ -10,6 +10,8 @@ import java.nio.file.Path;
  * @param listener        the AMQP listener ({@code listeners.tcp.default}, port from {@code WARREN_NODE_PORT})
  * @param controlPort     the warrenctl control listener ({@code WARREN_CTL_PORT}, default AMQP + 30000)
  * @param distPort        the cluster port ({@code WARREN_DIST_PORT}, default AMQP + 20000; carried for broker-cluster)
+ * @param linkPort        the inter-node data link ({@code WARREN_LINK_PORT}, default cluster port + 20000 when
+ *                        that is a valid port, else any free port; peers learn it from the node's status)
  * @param managementPort  {@code management.tcp.port} (accepted; the HTTP API comes later)
  * @param cookieFile      the shared secret ({@code WARREN_COOKIE_FILE}, default {@code $HOME/.warren.cookie})
  * @param dataDir         {@code WARREN_DATA_DIR}
@@ -24,6 +26,7 @@ public record ServerSettings(
         Listener listener,
         int controlPort,
         int distPort,
+        int linkPort,
         int managementPort,
         Path cookieFile,
         Path dataDir,

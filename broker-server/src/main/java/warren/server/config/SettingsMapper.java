@@ -15,6 +15,8 @@ final class SettingsMapper {
 
     static final int CONTROL_PORT_OFFSET = 30000;
     static final int DIST_PORT_OFFSET = 20000;
+    /** Data link port = cluster port + this (45672 for the default 25672). */
+    static final int LINK_PORT_OFFSET = 20000;
 
     private SettingsMapper() {
     }
@@ -28,6 +30,9 @@ final class SettingsMapper {
         }
         int controlPort = derivedPort(env, "WARREN_CTL_PORT", listener.port(), CONTROL_PORT_OFFSET);
         int distPort = derivedPort(env, "WARREN_DIST_PORT", listener.port(), DIST_PORT_OFFSET);
+        Long explicitLink = envValue(env, "WARREN_LINK_PORT", ValueType.port());
+        int linkPort = explicitLink != null ? explicitLink.intValue()
+                : distPort > 0 && distPort + LINK_PORT_OFFSET <= 65535 ? distPort + LINK_PORT_OFFSET : 0;
         Path base = home != null ? home : Path.of("").toAbsolutePath();
         Path dataDir = envPath(env, "WARREN_DATA_DIR", base.resolve("var/lib/warren").resolve(nodeName));
         Path logBase = envPath(env, "WARREN_LOG_BASE", base.resolve("var/log/warren"));
@@ -65,7 +70,7 @@ final class SettingsMapper {
         ServerSettings.LogSettings logging = new ServerSettings.LogSettings(
                 (Boolean) values.get("log.console"), (String) values.get("log.console.level"),
                 logPath, (String) values.get("log.file.level"));
-        ServerSettings server = new ServerSettings(nodeName, listener, controlPort, distPort,
+        ServerSettings server = new ServerSettings(nodeName, listener, controlPort, distPort, linkPort,
                 intValue(values, "management.tcp.port"), cookie, dataDir, logBase, runDir, logging, configFile,
                 new ServerSettings.Permissions((String) values.get("default_permissions.configure"),
                         (String) values.get("default_permissions.write"),

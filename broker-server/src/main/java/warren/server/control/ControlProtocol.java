@@ -28,7 +28,10 @@ public final class ControlProtocol {
 
     public static final String PROTOCOL = "warren-control/1";
     public static final int MAX_MESSAGE = 16 * 1024 * 1024;
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** AMQP long strings (queue and binding arguments) are written as JSON strings. */
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new com.fasterxml.jackson.databind.module
+            .SimpleModule().addSerializer(warren.core.amqp.LongString.class, new com.fasterxml.jackson.databind.ser
+            .std.ToStringSerializer()));
 
     private ControlProtocol() {
     }

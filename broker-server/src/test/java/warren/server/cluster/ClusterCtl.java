@@ -51,6 +51,28 @@ final class ClusterCtl {
         return n.start();
     }
 
+    /**
+     * Starts nodes named {@code names} (disc nodes), joins every other one to the first with
+     * warrenctl as the clustering guide does, and waits until the first lists them all running.
+     */
+    static List<NodeProcess> cluster(Path root, List<NodeProcess> started, String cookieValue, String... names)
+            throws Exception {
+        List<NodeProcess> out = new ArrayList<>();
+        for (String name : names) {
+            out.add(startNode(root, started, name, cookieValue));
+        }
+        NodeProcess first = out.get(0);
+        for (NodeProcess n : out.subList(1, out.size())) {
+            ok(n, "stop_app");
+            ok(n, "join_cluster", first.nodeName());
+            ok(n, "start_app");
+        }
+        Set<String> all = new TreeSet<>();
+        out.forEach(n -> all.add(n.nodeName()));
+        await("all " + names.length + " running", 60_000, () -> statusMatches(first, all, all));
+        return out;
+    }
+
     static Result ctl(NodeProcess node, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
