@@ -9,26 +9,30 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The node's cluster cookie, reduced at once to the two secrets the cluster layer needs.
+ * The node's cluster cookie, reduced at once to the secrets the cluster layer needs.
  *
  * <p>Why derive instead of using the cookie directly: the encryption key and the join token travel
  * different paths (the key never leaves the node, the token is sent in clear in AUTH headers so a
  * refused joiner can be told <em>why</em>). Deriving each with its own label (HMAC-SHA256 keyed by
  * the cookie, an HKDF-expand step with a single block) means a sniffed token reveals nothing about
- * the key or the cookie. The cookie string itself is not kept, and {@link #toString()} is redacted,
+ * the key or the cookie. The data link's handshake key gets a third label for the same reason: its
+ * proofs are HMACs over nonces that travel in clear. The cookie string itself is not kept, and {@link #toString()} is redacted,
  * so it cannot end up in a log line or a heap dump of this object.
  */
 public final class ClusterCookie {
 
     static final String KEY_LABEL = "warren-cluster-key-v1";
     static final String AUTH_LABEL = "warren-cluster-auth-v1";
+    static final String LINK_LABEL = "warren-link-key-v1";
 
     private final byte[] encryptionKey;
     private final byte[] authToken;
+    private final byte[] linkKey;
 
-    private ClusterCookie(byte[] encryptionKey, byte[] authToken) {
+    private ClusterCookie(byte[] encryptionKey, byte[] authToken, byte[] linkKey) {
         this.encryptionKey = encryptionKey;
         this.authToken = authToken;
+        this.linkKey = linkKey;
     }
 
     /**
@@ -41,7 +45,7 @@ public final class ClusterCookie {
         }
         byte[] secret = cookie.strip().getBytes(StandardCharsets.UTF_8);
         try {
-            return new ClusterCookie(hmac(secret, KEY_LABEL), hmac(secret, AUTH_LABEL));
+            return new ClusterCookie(hmac(secret, KEY_LABEL), hmac(secret, AUTH_LABEL), hmac(secret, LINK_LABEL));
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
@@ -55,6 +59,14 @@ public final class ClusterCookie {
     /** Token presented when joining; a copy, so callers cannot alter ours. */
     public byte[] authToken() {
         return authToken.clone();
+    }
+
+    /**
+     * 256-bit HMAC-SHA256 key for the data link's challenge/response handshake; never sent, and
+     * equal on every node that shares the cookie. A copy, so callers cannot alter ours.
+     */
+    public byte[] linkKey() {
+        return linkKey.clone();
     }
 
     /** Constant-time comparison, so response timing does not leak how much of a token matched. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warren.cluster.ClusterSettings;
+import warren.cluster.Waits;
 import org.jgroups.protocols.DISCARD;
 import warren.cluster.jgroups.ClusterChannel;
 import warren.cluster.jgroups.Partitions;

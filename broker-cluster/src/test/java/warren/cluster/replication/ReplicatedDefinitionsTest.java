@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warren.cluster.ClusterSettings;
+import warren.cluster.Waits;
 import warren.cluster.jgroups.ClusterChannel;
 import warren.core.amqp.ChannelException;
 import warren.core.broker.Broker;

@@ -39,6 +39,17 @@ class ClusterCookieTest {
     }
 
     @Test
+    void linkKeyIsItsOwnSecretAndEqualForTheSameCookie() {
+        ClusterCookie cookie = ClusterCookie.of("SHAREDCOOKIE");
+
+        assertEquals(32, cookie.linkKey().length);
+        assertArrayEquals(cookie.linkKey(), ClusterCookie.of("SHAREDCOOKIE").linkKey());
+        assertFalse(Arrays.equals(cookie.linkKey(), ClusterCookie.of("OTHERCOOKIE").linkKey()));
+        assertFalse(Arrays.equals(cookie.linkKey(), cookie.authToken()));
+        assertFalse(Arrays.equals(cookie.linkKey(), cookie.encryptionKey().getEncoded()));
+    }
+
+    @Test
     void trailingNewlineOfTheCookieFileDoesNotChangeTheKey() {
         assertArrayEquals(ClusterCookie.of("SHAREDCOOKIE").encryptionKey().getEncoded(),
                 ClusterCookie.of("SHAREDCOOKIE\n").encryptionKey().getEncoded());

@@ -1,4 +1,4 @@
-package warren.cluster.replication;
+package warren.cluster;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -7,12 +7,12 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.function.BooleanSupplier;
 
-/** What the replication tests share: a bounded wait on a condition and a free loopback port. */
-final class Waits {
+/** What the cluster tests share: a bounded wait on a condition and a free loopback port. */
+public final class Waits {
     private Waits() {
     }
 
-    static void await(String what, long waitMs, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, long waitMs, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + waitMs;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
@@ -22,7 +22,7 @@ final class Waits {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
