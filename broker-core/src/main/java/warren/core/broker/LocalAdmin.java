@@ -143,11 +143,20 @@ final class LocalAdmin implements BrokerAdmin {
     public List<Map<String, Object>> listQueues(String vhost) {
         VirtualHost v = requireVhost(vhost);
         List<Map<String, Object>> rows = new ArrayList<>();
+        // Counts of queues living on other nodes are asked of their home nodes, all at once.
+        Map<MessageQueue, java.util.concurrent.CompletableFuture<MessageQueue.Counts>> asked = new java.util.HashMap<>();
+        for (MessageQueue q : v.queues()) {
+            if (!q.isLocal() && q.isAvailable()) {
+                asked.put(q, q.counts());
+            }
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         for (MessageQueue q : v.queues()) {
             MessageQueue.Counts c = q.snapshot();
-            if (!q.isLocal() && q.isAvailable()) {
+            var remote = asked.get(q);
+            if (remote != null) {
                 try {
-                    c = q.counts().get(5, java.util.concurrent.TimeUnit.SECONDS); // asked of its home node
+                    c = remote.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
                 } catch (Exception e) {
                     // listed without counts: its home did not answer in time
                 }
