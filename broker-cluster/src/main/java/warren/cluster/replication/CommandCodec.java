@@ -89,6 +89,15 @@ final class CommandCodec {
         } else if (c instanceof ForgetClusterMember d) {
             b.writeByte(15);
             str(b, d.node());
+        } else if (c instanceof MetadataCommand.DeclareExclusiveQueue d) {
+            b.writeByte(16);
+            str(b, d.vhost(), d.name());
+            bools(b, d.durable(), d.autoDelete());
+            FieldTable.write(b, d.arguments());
+            str(b, d.homeNode(), d.incarnation());
+        } else if (c instanceof MetadataCommand.DropExclusiveQueue d) {
+            b.writeByte(17);
+            str(b, d.vhost(), d.name(), d.incarnation());
         } else {
             throw new IllegalArgumentException("no wire form for " + c);
         }
@@ -123,6 +132,9 @@ final class CommandCodec {
             case 13: return new PutClusterIdentity(str(b), str(b));
             case 14: return new PutClusterMember(str(b), str(b), str(b));
             case 15: return new ForgetClusterMember(str(b));
+            case 16: return new MetadataCommand.DeclareExclusiveQueue(str(b), str(b), b.readBoolean(), b.readBoolean(),
+                    FieldTable.read(b), str(b), str(b));
+            case 17: return new MetadataCommand.DropExclusiveQueue(str(b), str(b), str(b));
             default: throw new IllegalArgumentException("unknown definition command tag " + tag);
         }
     }

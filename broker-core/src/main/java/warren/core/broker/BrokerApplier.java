@@ -50,6 +50,13 @@ final class BrokerApplier implements MetadataApplier {
             }
             return null;
         }
+        if (c instanceof MetadataCommand.DeclareExclusiveQueue d) {
+            return vhost(d.vhost()).exclusiveQueueElsewhere(d);
+        }
+        if (c instanceof MetadataCommand.DropExclusiveQueue d) {
+            vhost(d.vhost()).dropExclusiveQueue(d.name(), d.incarnation());
+            return null;
+        }
         // Deterministic on every member: a record never gets a version older than the one it has.
         Version current = broker.versions().liveOrTombstone(RecordKeys.versionKey(c));
         Version effective = version.isNewerThan(current) ? version : new Version(current.hlc() + 1, version.origin());

@@ -264,7 +264,7 @@ public final class VirtualHost implements QueueHost {
             q.setRemoteHome(homeNode);
         }
         queues.put(queueName, q);
-        if (durable) {
+        if (durable && !exclusive) { // an exclusive queue dies with its connection: never stored
             broker.persist(DefinitionCodec.queue(new DefinitionCodec.QueueDef(name, queueName, true, autoDelete,
                     parsed.raw(), q.isLocal() ? broker.settings().nodeName() : q.remoteHome())));
         }
@@ -319,7 +319,7 @@ public final class VirtualHost implements QueueHost {
         LOG.debug("deleting {}: {}", q, why);
         q.deleteNow().thenRun(() -> {
             if (q.exclusive()) {
-                removeQueueDefinitions(q); // exclusive queues are this node's alone
+                dropOwnExclusive(q);
             } else {
                 broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()));
             }
@@ -330,7 +330,7 @@ public final class VirtualHost implements QueueHost {
     int dropTransientQueuesOf(String node) {
         int n = 0;
         for (MessageQueue q : List.copyOf(queues.values())) {
-            if (!q.durable() && node.equals(q.remoteHome())) {
+            if ((!q.durable() || q.exclusive()) && node.equals(q.remoteHome())) {
                 q.deleteNow();
                 removeQueueDefinitions(q);
                 n++;
@@ -339,12 +339,54 @@ public final class VirtualHost implements QueueHost {
         return n;
     }
 
-    /** A connection closed: its exclusive queues go with it. */
+    /** A connection closed: its exclusive queues go with it, here and on every node. */
     public void connectionClosed(Object owner) {
         for (MessageQueue q : queues.values()) {
             if (q.exclusive() && q.exclusiveOwner() == owner) {
-                q.deleteNow().thenRun(() -> removeQueueDefinitions(q));
+                q.deleteNow().thenRun(() -> dropOwnExclusive(q));
             }
+        }
+    }
+
+    private void dropOwnExclusive(MessageQueue q) {
+        removeQueueDefinitions(q);
+        if (q.incarnation() != null) {
+            broker.submit(new warren.core.metadata.MetadataCommand.DropExclusiveQueue(name, q.name(), q.incarnation()));
+        }
+    }
+
+    /** Owner of the other nodes' exclusive queues: no connection of this node is it. */
+    private static final Object ELSEWHERE = new Object() {
+        @Override
+        public String toString() {
+            return "a connection on another node";
+        }
+    };
+
+    /**
+     * Applies an agreed exclusive queue: its own node has it already; every other node gets a view
+     * of it (its home is the owner's node, its owner no connection here), so bindings route to it
+     * from anywhere and other connections are refused with 405 as on its node.
+     */
+    synchronized MessageQueue exclusiveQueueElsewhere(warren.core.metadata.MetadataCommand.DeclareExclusiveQueue d) {
+        MessageQueue existing = queues.get(d.name());
+        if (existing != null || d.homeNode().equals(broker.settings().nodeName())) {
+            return existing; // ours (or already gone with its connection)
+        }
+        MessageQueue q = new MessageQueue(name, d.name(), d.durable(), true, d.autoDelete(), ELSEWHERE,
+                QueueArguments.parse(d.arguments(), d.name(), name), broker.nextQueueExecutor(), this, broker.store());
+        q.setRemoteHome(d.homeNode());
+        q.setIncarnation(d.incarnation());
+        queues.put(d.name(), q);
+        return q;
+    }
+
+    /** Applies an agreed end of an exclusive queue: only that incarnation goes, not a later one of the same name. */
+    void dropExclusiveQueue(String queueName, String incarnation) {
+        MessageQueue q = queues.get(queueName);
+        if (q != null && q.exclusive() && incarnation.equals(q.incarnation())) {
+            q.deleteNow();
+            removeQueueDefinitions(q);
         }
     }
 
@@ -371,8 +413,9 @@ public final class VirtualHost implements QueueHost {
         source.type().validateBinding(b.arguments());
         if (source.bind(b)) {
             bindingsByDestination.computeIfAbsent(destinationKey(b), k -> ConcurrentHashMap.newKeySet()).add(b);
+            MessageQueue destination = b.toExchange() ? null : queues.get(b.destination());
             boolean destinationDurable = b.toExchange() ? exchanges.get(b.destination()).durable()
-                    : queues.get(b.destination()).durable();
+                    : destination.durable() && !destination.exclusive();
             if (source.durable() && destinationDurable) {
                 durableBindings.add(b);
                 broker.persist(bindingRecord(b));

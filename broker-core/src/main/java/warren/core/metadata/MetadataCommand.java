@@ -27,6 +27,21 @@ public sealed interface MetadataCommand {
                         String homeNode) implements MetadataCommand {
     }
 
+    /**
+     * An exclusive queue, made known to every node so that its bindings route to it from anywhere
+     * and other nodes' connections are refused (405) as its owner's node refuses them. Not stored and
+     * not versioned: it dies with its connection. {@code incarnation} tells this queue from a later one
+     * of the same name.
+     */
+    record DeclareExclusiveQueue(String vhost, String name, boolean durable, boolean autoDelete,
+                                 Map<String, Object> arguments, String homeNode, String incarnation)
+            implements MetadataCommand {
+    }
+
+    /** The exclusive queue {@code incarnation} is gone (its connection closed, or it was deleted). */
+    record DropExclusiveQueue(String vhost, String name, String incarnation) implements MetadataCommand {
+    }
+
     /** Removes a queue's definition and bindings; its home node has already checked if-unused/if-empty. */
     record DeleteQueue(String vhost, String name) implements MetadataCommand {
     }

@@ -128,6 +128,16 @@ public final class MessageQueue {
     private volatile String remoteHome;
 
     private volatile RemoteQueues remote;
+    /** For an exclusive queue: tells it from another of the same name across the cluster (null: not announced). */
+    private volatile String incarnation;
+
+    public String incarnation() {
+        return incarnation;
+    }
+
+    public void setIncarnation(String id) {
+        this.incarnation = id;
+    }
 
     public void setRemoteHome(String node) {
         this.remoteHome = node;

@@ -388,8 +388,25 @@ final class ChannelSession {
         MessageQueue q;
         if (m.passive() || m.exclusive() || vhost.queue(name) != null) {
             // Passive, exclusive (this connection's alone) or a redeclare: answered on this node.
+            boolean fresh = m.exclusive() && !m.passive() && vhost.queue(name) == null;
             q = vhost.declareQueue(name, m.passive(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments(),
                     connection);
+            if (fresh && q.incarnation() == null) {
+                // Every node learns of it (a view owned elsewhere) before the client hears declare-ok, so
+                // a reply published through any node routes to it and other nodes' connections get 405.
+                q.setIncarnation(UUID.randomUUID().toString());
+                CompletableFuture<Object> known = broker.submit(new MetadataCommand.DeclareExclusiveQueue(vhost.name(),
+                        name, m.durable(), m.autoDelete(), m.arguments(), broker.settings().nodeName(),
+                        q.incarnation()));
+                if (!known.isDone()) {
+                    MessageQueue declaredQueue = q;
+                    return then(known.thenCompose(r -> declaredQueue.touchAndCount()), c -> {
+                        if (!m.noWait()) {
+                            send(new QueueDeclareOk(declared, c.ready(), c.consumers()));
+                        }
+                    });
+                }
+            }
         } else {
             String home = broker.placeQueue(
                     warren.core.queue.QueueArguments.parse(m.arguments(), name, vhost.name()).leaderLocator());

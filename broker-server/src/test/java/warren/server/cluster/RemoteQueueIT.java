@@ -348,6 +348,41 @@ class RemoteQueueIT {
     }
 
     @Test
+    void anExclusiveQueueIsItsConnectionsWhereverTheClientIsAndRepliesReachItThroughAnyNode() throws Exception {
+        String replyQueue;
+        try (Connection owner = a.connect(); Connection server = b.connect(); Connection other = c.connect()) {
+            Channel oc = owner.createChannel();
+            replyQueue = oc.queueDeclare().getQueue(); // server-named, exclusive, as an RPC client's reply queue
+            BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
+            oc.basicConsume(replyQueue, true, (tag, d) -> replies.add(d.getBody()), tag -> { });
+
+            // An RPC server on another node answers through the default exchange: it reaches the queue on a.
+            Channel sc = server.createChannel();
+            sc.confirmSelect();
+            sc.basicPublish("", replyQueue, true, null, body(7));
+            sc.waitForConfirmsOrDie(WAIT_MS);
+            assertArrayEquals(body(7), replies.poll(WAIT_MS, TimeUnit.MILLISECONDS), "reply routed from b to a");
+
+            for (var attempt : List.<ThrowingUse>of(
+                    ch -> ch.queueDeclarePassive(replyQueue),
+                    ch -> ch.basicConsume(replyQueue, true, (t, d) -> { }, t -> { }),
+                    ch -> ch.basicGet(replyQueue, true),
+                    ch -> ch.queuePurge(replyQueue))) {
+                IOException locked = assertThrows(IOException.class, () -> attempt.use(other.createChannel()));
+                assertEquals(405, ((AMQP.Channel.Close) ((ShutdownSignalException) locked.getCause()).getReason())
+                        .getReplyCode(), "another node's connection is refused: RESOURCE_LOCKED");
+            }
+        }
+        // The owner's connection closed: the queue is gone on every node.
+        ClusterCtl.await("exclusive queue gone everywhere", WAIT_MS, () -> consumersOn(b, replyQueue) == -1
+                && consumersOn(c, replyQueue) == -1 && consumersOn(a, replyQueue) == -1);
+    }
+
+    private interface ThrowingUse {
+        void use(Channel ch) throws IOException;
+    }
+
+    @Test
     void autoDeleteAndExpiresCountRemoteConsumers() throws Exception {
         declareOnA("rq-auto", false, true, null);
         declareOnA("rq-expires", false, false, Map.of("x-expires", 1500));
