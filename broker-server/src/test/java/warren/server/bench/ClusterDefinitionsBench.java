@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *       passive-declares the N queues through U (fails on the first one missing)
  *   probe    --uri U
  *       prints the broker's product and version
+ *   queue    --uri U --name Q (--declare [--durable|--transient] | --delete | --count)
+ *       declare (not auto-delete, not exclusive; a queue of that name is deleted first), delete, or
+ *       passive-declare Q through U; prints RESULT with its message and consumer counts
  * </pre>
  *
  * Every operation is a synchronous RPC (the client waits for declare-ok / bind-ok / delete-ok), so
@@ -55,6 +58,7 @@ public final class ClusterDefinitionsBench {
             case "populate" -> populate(opt);
             case "verify" -> verify(opt);
             case "probe" -> probe(opt);
+            case "queue" -> queue(opt);
             default -> usage();
         }
     }
@@ -64,7 +68,8 @@ public final class ClusterDefinitionsBench {
                 + " [--seconds S] [--durable|--transient] [--pids P1,P2,P3] [--name NAME]\n"
                 + "       ClusterDefinitionsBench populate --uri U --queues N [--threads T] [--prefix P] [--exchange X]\n"
                 + "       ClusterDefinitionsBench verify --uri U --queues N [--prefix P]\n"
-                + "       ClusterDefinitionsBench probe --uri U");
+                + "       ClusterDefinitionsBench probe --uri U\n"
+                + "       ClusterDefinitionsBench queue --uri U --name Q (--declare [--durable|--transient] | --delete | --count)");
         System.exit(2);
     }
 
@@ -79,6 +84,8 @@ public final class ClusterDefinitionsBench {
             String key = a.substring(2);
             if (key.equals("durable") || key.equals("transient")) {
                 out.put("durable", String.valueOf(key.equals("durable")));
+            } else if (key.equals("declare") || key.equals("delete") || key.equals("count")) {
+                out.put("action", key);
             } else if (i + 1 < args.length) {
                 out.put(key, args[++i]);
             } else {
@@ -365,6 +372,33 @@ public final class ClusterDefinitionsBench {
         try (Connection c = factory(require(opt, "uri")).newConnection("cluster-bench-probe")) {
             Map<String, Object> p = c.getServerProperties();
             System.out.println(p.get("product") + " " + p.get("version"));
+        }
+    }
+
+    private static void queue(Map<String, String> opt) throws Exception {
+        String name = require(opt, "name");
+        String action = require(opt, "action");
+        try (Connection c = factory(require(opt, "uri")).newConnection("cluster-bench-queue")) {
+            Channel ch = c.createChannel();
+            long messages = -1;
+            long consumers = -1;
+            switch (action) {
+                case "declare" -> {
+                    ch.queueDelete(name);
+                    var ok = ch.queueDeclare(name, Boolean.parseBoolean(opt.getOrDefault("durable", "false")), false,
+                            false, null);
+                    messages = ok.getMessageCount();
+                    consumers = ok.getConsumerCount();
+                }
+                case "delete" -> messages = ch.queueDelete(name).getMessageCount();
+                default -> {
+                    var ok = ch.queueDeclarePassive(name);
+                    messages = ok.getMessageCount();
+                    consumers = ok.getConsumerCount();
+                }
+            }
+            System.out.printf("RESULT what=queue action=%s name=%s messages=%d consumers=%d%n", action, name, messages,
+                    consumers);
         }
     }
 
