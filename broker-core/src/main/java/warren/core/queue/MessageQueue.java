@@ -79,6 +79,12 @@ public final class MessageQueue {
     private boolean loading;
     private int diskEpoch;
     private final List<Runnable> waitingForLoad = new ArrayList<>();
+    /** DELIVERED marks of this dispatch turn, written together by {@link #handOverTurn()}. */
+    private final List<StoredEntry> pendingMarks = new ArrayList<>();
+    /** Hand-overs (deliveries, get answers) of this turn that must wait for marks or earlier hand-overs. */
+    private List<Runnable> heldHandOvers = new ArrayList<>();
+    /** Completes when every hand-over held so far has run (on the store's thread); keeps them in order. */
+    private CompletableFuture<Void> handOvers = CompletableFuture.completedFuture(null);
 
     private static final class ConsumerSlot {
         final QueueConsumer consumer;
@@ -336,7 +342,9 @@ public final class MessageQueue {
             }
             maybeLoadMore();
             updateSnapshot();
-            f.complete(new GetResult(e, readyCount()));
+            GetResult result = new GetResult(e, readyCount());
+            handOver(() -> f.complete(result));
+            handOverTurn();
         } catch (RuntimeException e) {
             f.completeExceptionally(e);
         }
@@ -776,12 +784,59 @@ public final class MessageQueue {
         e.messageId = 0;
     }
 
-    /** First delivery of a stored entry: remembered, so a restart redelivers it flagged redelivered. */
+    /**
+     * First delivery of a stored entry: remembered, so a restart redelivers it flagged redelivered.
+     * The mark joins this turn's batch; the delivery must not leave before it is written.
+     */
     private void markDelivered(QueueEntry e) {
         if (e.messageId != 0 && (e.storeFlags & (StoredEntry.DELIVERED | StoredEntry.TRANSIENT)) == 0) {
             e.storeFlags |= StoredEntry.DELIVERED;
-            store.updateIndex(storeKey, new StoredEntry(e.seq, e.messageId, e.expiresAtMillis, e.storeFlags));
+            pendingMarks.add(new StoredEntry(e.seq, e.messageId, e.expiresAtMillis, e.storeFlags));
         }
+    }
+
+    /**
+     * Hands a delivery (or get answer) over now when nothing is waiting for a DELIVERED mark;
+     * otherwise holds it, in order, until {@link #handOverTurn()} has the marks written.
+     */
+    private void handOver(Runnable delivery) {
+        if (pendingMarks.isEmpty() && heldHandOvers.isEmpty() && handOvers.isDone()) {
+            delivery.run();
+        } else {
+            heldHandOvers.add(delivery);
+        }
+    }
+
+    /**
+     * End of a dispatch turn: writes the turn's marks in one store write and chains the held
+     * hand-overs behind it and behind every earlier held hand-over, so they go out in queue order
+     * (on the store's thread when they had to wait). A persistent delivery is thus in the store's
+     * WAL as DELIVERED before the consumer sees it: a crash afterwards brings it back redelivered.
+     */
+    private void handOverTurn() {
+        if (heldHandOvers.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> written = pendingMarks.isEmpty()
+                ? handOvers : store.updateIndex(storeKey, List.copyOf(pendingMarks));
+        pendingMarks.clear();
+        List<Runnable> turn = heldHandOvers;
+        heldHandOvers = new ArrayList<>();
+        CompletableFuture<Void> before = handOvers.isDone() ? written : CompletableFuture.allOf(handOvers, written);
+        handOvers = before.handle((v, err) -> {
+            if (err != null) {
+                LOG.warn("{}: cannot mark {} deliveries as delivered in the store; delivering anyway", this,
+                        turn.size(), err);
+            }
+            for (Runnable r : turn) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("{}: hand-over failed", this, e);
+                }
+            }
+            return null;
+        });
     }
 
     private void deadLetterOrDrop(QueueEntry e, String reason) {
@@ -815,8 +870,10 @@ public final class MessageQueue {
                 host.adjustMemory(-e.message.bodySize());
                 forget(e);
             }
-            slot.consumer.deliver(this, e);
+            QueueConsumer consumer = slot.consumer;
+            handOver(() -> consumer.deliver(this, e));
         }
+        handOverTurn();
         expireHead();
         maybeLoadMore();
         updateSnapshot();

@@ -3,8 +3,9 @@ package warren.core.queue;
 import java.util.Map;
 
 /**
- * A consumer as a queue sees it. Every method is called on the queue's own thread and must not
- * block: the implementation hands deliveries over to its connection's thread.
+ * A consumer as a queue sees it. Every method is called on the queue's own thread, except
+ * {@link #deliver}, and none may block: the implementation hands deliveries over to its
+ * connection's thread.
  */
 public interface QueueConsumer {
 
@@ -18,7 +19,14 @@ public interface QueueConsumer {
     /** Reserves room for one more delivery under the consumer's and its channel's prefetch; false if full. */
     boolean tryReserve();
 
-    /** Hands over one delivery, for which {@link #tryReserve()} returned true. */
+    /**
+     * Hands over one delivery, for which {@link #tryReserve()} returned true. Called on the queue's
+     * thread, or, when the delivery had to wait for its DELIVERED mark to be written (a persistent
+     * message of a durable queue, or any delivery queued behind one), on the message store's thread.
+     * Either way the deliveries of one queue arrive one at a time and in queue order; they may arrive
+     * after the consumer was cancelled or the queue deleted (basic.cancel, {@link #cancelledByQueue}):
+     * the implementation then gives an ack-required delivery back ({@link MessageQueue#requeue}).
+     */
     void deliver(MessageQueue queue, QueueEntry entry);
 
     /** The queue went away (deleted, or its home node died): send basic.cancel to the client. */

@@ -34,7 +34,8 @@ public final class InMemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public void updateIndex(String queueKey, StoredEntry entry) {
+    public CompletableFuture<Void> updateIndex(String queueKey, List<StoredEntry> entries) {
+        return DONE;
     }
 
     @Override

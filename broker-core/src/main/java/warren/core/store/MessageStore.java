@@ -24,8 +24,13 @@ public interface MessageStore extends AutoCloseable {
     /** Adds an index record; completes when synced (publisher confirms wait for this). */
     CompletableFuture<Void> writeIndex(String queueKey, StoredEntry entry);
 
-    /** Rewrites the flags of an index record (first delivery marks it DELIVERED). */
-    void updateIndex(String queueKey, StoredEntry entry);
+    /**
+     * Rewrites the flags of index records (first delivery marks them DELIVERED), all in one write.
+     * Unlike the other futures, this one completes once the records are <em>written</em> to the
+     * store's log, before the sync: enough to survive the process being killed (a delivery waits for
+     * it), not necessarily a power loss (the next synced write covers it).
+     */
+    CompletableFuture<Void> updateIndex(String queueKey, List<StoredEntry> entries);
 
     /** Removes an index record (ack, drop, dead-letter) and, if {@code deleteBody}, the body too. */
     void removeIndex(String queueKey, long seq, long messageId, boolean deleteBody);

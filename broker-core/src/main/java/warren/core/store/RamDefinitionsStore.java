@@ -37,8 +37,8 @@ public final class RamDefinitionsStore implements MessageStore {
     }
 
     @Override
-    public void updateIndex(String queueKey, StoredEntry entry) {
-        messages.updateIndex(queueKey, entry);
+    public CompletableFuture<Void> updateIndex(String queueKey, List<StoredEntry> entries) {
+        return messages.updateIndex(queueKey, entries);
     }
 
     @Override

@@ -38,6 +38,10 @@ import warren.core.store.StoredMessage;
  * writes it with sync=true: every publisher waiting for a confirm at that moment shares one fsync
  * (group commit, the shape of ZooKeeper's SyncRequestProcessor). Reads that must see earlier
  * writes (paging a queue back in) run on the same thread, after the pending batch.
+ *
+ * <p>A batch holding DELIVERED marks ({@link #updateIndex}) is written without sync first, the
+ * marks' futures completed (the deliveries waiting for them go out: once in the WAL they survive a
+ * kill of the process), and only then is the WAL synced for everything else in the batch.
  */
 public final class RocksDbMessageStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(RocksDbMessageStore.class);
@@ -60,6 +64,7 @@ public final class RocksDbMessageStore implements MessageStore {
     private final ColumnFamilyHandle messages;
     private final ColumnFamilyHandle index;
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+    private final WriteOptions plainWrite = new WriteOptions();
     private final AtomicLong nextMessageId;
     private final SharedRefs sharedRefs = new SharedRefs();
     private final LinkedBlockingQueue<Op> ops = new LinkedBlockingQueue<>();
@@ -82,6 +87,11 @@ public final class RocksDbMessageStore implements MessageStore {
 
         default CompletableFuture<Void> done() {
             return null;
+        }
+
+        /** Whether {@link #done()} waits for the sync (true) or only for the write to the WAL. */
+        default boolean synced() {
+            return true;
         }
     }
 
@@ -208,10 +218,16 @@ public final class RocksDbMessageStore implements MessageStore {
 
         final Body body;
         final CompletableFuture<Void> done;
+        final boolean synced;
 
         Mutation(Body body, boolean wantDone) {
+            this(body, wantDone, true);
+        }
+
+        Mutation(Body body, boolean wantDone, boolean synced) {
             this.body = body;
             this.done = wantDone ? new CompletableFuture<>() : null;
+            this.synced = synced;
         }
 
         @Override
@@ -222,6 +238,11 @@ public final class RocksDbMessageStore implements MessageStore {
         @Override
         public CompletableFuture<Void> done() {
             return done;
+        }
+
+        @Override
+        public boolean synced() {
+            return synced;
         }
     }
 
@@ -245,13 +266,20 @@ public final class RocksDbMessageStore implements MessageStore {
     }
 
     @Override
-    public void updateIndex(String queueKey, StoredEntry entry) {
-        byte[] key = Keys.indexKey(Keys.queuePrefix(queueKey), entry.seq());
-        byte[] value = Keys.indexValue(entry);
-        submit(new Mutation(b -> {
-            b.put(index, key, value);
-            return 64;
-        }, false));
+    public CompletableFuture<Void> updateIndex(String queueKey, List<StoredEntry> entries) {
+        byte[] prefix = Keys.queuePrefix(queueKey);
+        byte[][] keys = new byte[entries.size()][];
+        byte[][] values = new byte[entries.size()][];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = Keys.indexKey(prefix, entries.get(i).seq());
+            values[i] = Keys.indexValue(entries.get(i));
+        }
+        return submit(new Mutation(b -> {
+            for (int i = 0; i < keys.length; i++) {
+                b.put(index, keys[i], values[i]);
+            }
+            return 64L * keys.length;
+        }, true, false));
     }
 
     @Override
@@ -466,6 +494,7 @@ public final class RocksDbMessageStore implements MessageStore {
 
     private void writeLoop() {
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        List<CompletableFuture<Void>> written = new ArrayList<>();
         while (true) {
             Op op;
             try {
@@ -491,14 +520,23 @@ public final class RocksDbMessageStore implements MessageStore {
                     }
                     bytes += op.apply(batch);
                     if (op.done() != null) {
-                        waiting.add(op.done());
+                        (op.synced() ? waiting : written).add(op.done());
                     }
                     if (++count >= MAX_BATCH_OPS || bytes >= MAX_BATCH_BYTES) {
                         break;
                     }
                     op = ops.poll();
                 }
-                if (batch.count() > 0 || !waiting.isEmpty()) {
+                if (!written.isEmpty()) {
+                    // Deliveries wait for these marks: release them once the batch is in the WAL
+                    // (survives a kill), then sync as for every other batch.
+                    db.write(plainWrite, batch);
+                    for (CompletableFuture<Void> f : written) {
+                        f.complete(null);
+                    }
+                    written.clear();
+                    db.syncWal();
+                } else if (batch.count() > 0 || !waiting.isEmpty()) {
                     db.write(syncWrite, batch);
                 }
                 for (CompletableFuture<Void> f : waiting) {
@@ -514,6 +552,10 @@ public final class RocksDbMessageStore implements MessageStore {
                     w.completeExceptionally(f);
                 }
                 waiting.clear();
+                for (CompletableFuture<Void> w : written) {
+                    w.completeExceptionally(f);
+                }
+                written.clear();
             }
         }
     }
@@ -550,6 +592,7 @@ public final class RocksDbMessageStore implements MessageStore {
         }
         db.close();
         syncWrite.close();
+        plainWrite.close();
         dbOptions.close();
         cfOptions.close();
         rocksLog.close();
