@@ -54,10 +54,15 @@ public final class MessageQueue {
     /** Ready messages kept in memory per queue; the rest of a longer backlog waits on disk. */
     public static final int PAGE_IN_MEMORY = 20_000;
     private static final int PAGE_BATCH = 5_000;
-    /** Publishes waiting in the queue's mailbox above which publishers are paused, and below which resumed. */
-    private static final int FLOW_PAUSE = 4_000;
-    private static final int FLOW_RESUME = 1_000;
-    private final java.util.concurrent.atomic.AtomicInteger pendingPublishes = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Weight of the publishes waiting in the queue's mailbox above which publishers are paused, and
+     * below which resumed. A publish weighs its body plus {@link #PUBLISH_OVERHEAD} (the message's
+     * own objects), so the mailbox holds ~4000 small messages or ~16 MiB of large ones.
+     */
+    private static final long FLOW_PAUSE = 16L << 20;
+    private static final long FLOW_RESUME = 4L << 20;
+    private static final int PUBLISH_OVERHEAD = 4096;
+    private final java.util.concurrent.atomic.AtomicLong pendingPublishes = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> flowWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final CompletableFuture<Boolean> ACCEPTED = CompletableFuture.completedFuture(true);
     private static final CompletableFuture<Boolean> REFUSED = CompletableFuture.completedFuture(false);
@@ -212,13 +217,28 @@ public final class MessageQueue {
      *         letting its mailbox grow without bound)
      */
     public boolean publish(Message message, Consumer<Boolean> accepted) {
+        return publish(message, accepted, null);
+    }
+
+    /**
+     * As {@link #publish(Message, Consumer)}, charging the publishing connection's {@code credit}
+     * (may be null) until this queue's thread has taken the message in.
+     */
+    public boolean publish(Message message, Consumer<Boolean> accepted, PublishCredit credit) {
         RemoteQueues r = remote;
         if (r != null) {
             return r.publish(this, message, accepted);
         }
-        int waiting = pendingPublishes.incrementAndGet();
+        long weight = message.bodySize() + PUBLISH_OVERHEAD;
+        long waiting = pendingPublishes.addAndGet(weight);
+        if (credit != null) {
+            credit.take(weight);
+        }
         executor.execute(() -> {
-            if (pendingPublishes.decrementAndGet() < FLOW_RESUME && !flowWaiters.isEmpty()) {
+            if (credit != null) {
+                credit.give(weight);
+            }
+            if (pendingPublishes.addAndGet(-weight) < FLOW_RESUME && !flowWaiters.isEmpty()) {
                 releaseFlowWaiters();
             }
             CompletableFuture<Boolean> result = enqueue(message);

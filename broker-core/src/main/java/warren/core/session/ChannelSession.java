@@ -71,6 +71,8 @@ import warren.core.broker.Broker;
 import warren.core.broker.VirtualHost;
 import warren.core.message.Message;
 import warren.core.queue.MessageQueue;
+import warren.core.queue.PublishCredit;
+import warren.core.store.MessageStore;
 import warren.core.queue.QueueEntry;
 import warren.core.metadata.MetadataCommand;
 import warren.core.routing.Exchange;
@@ -473,11 +475,7 @@ final class ChannelSession {
     // ------------------------------------------------------------------ publish
 
     private CompletableFuture<?> publish(BasicPublish m, Command c) {
-        CompletableFuture<Void> hold = connection.holdPublish();
-        if (hold != null) {
-            waiting.addFirst(c); // processed again once the alarm clears
-            return hold;
-        }
+        connection.published();
         if (m.immediate()) {
             throw new ConnectionException(ReplyCode.NOT_IMPLEMENTED, "immediate=true", m.classId(), m.methodId());
         }
@@ -545,23 +543,33 @@ final class ChannelSession {
             }
             return;
         }
-        if (message.isPersistent() && broker.store().isDurable()) {
-            storeBody(message, targets);
+        MessageStore store = broker.store();
+        if (store.isDurable()) {
+            if (message.isPersistent()) {
+                storeBody(message, targets);
+            }
+            if (store.isBehind()) {
+                connection.throttle(store::whenCaughtUp); // the store's writer is behind: stop reading
+            }
         }
+        PublishCredit credit = connection.credit();
         if (seq == 0) {
             for (MessageQueue q : targets) {
-                if (q.publish(message, null)) {
-                    connection.throttle(q);
+                if (q.publish(message, null, credit)) {
+                    connection.throttle(q::whenCaughtUp);
                 }
             }
-            return;
-        }
-        int[] state = {targets.size(), 0};
-        pendingConfirms.put(seq, state);
-        for (MessageQueue q : targets) {
-            if (q.publish(message, ok -> connection.execute(() -> onQueueConfirm(seq, ok)))) {
-                connection.throttle(q);
+        } else {
+            int[] state = {targets.size(), 0};
+            pendingConfirms.put(seq, state);
+            for (MessageQueue q : targets) {
+                if (q.publish(message, ok -> connection.execute(() -> onQueueConfirm(seq, ok)), credit)) {
+                    connection.throttle(q::whenCaughtUp);
+                }
             }
+        }
+        if (credit.exhausted()) {
+            connection.throttle(credit::whenCaughtUp); // this connection has too much in queues' mailboxes
         }
     }
 

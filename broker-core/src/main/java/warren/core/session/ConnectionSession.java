@@ -3,11 +3,11 @@ package warren.core.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -42,7 +42,9 @@ import warren.core.amqp.method.ConnectionUpdateSecret;
 import warren.core.amqp.method.ConnectionUpdateSecretOk;
 import warren.core.broker.Broker;
 import warren.core.broker.BrokerSettings;
+import warren.core.broker.MemoryMonitor;
 import warren.core.broker.VirtualHost;
+import warren.core.queue.PublishCredit;
 import warren.core.security.User;
 
 /**
@@ -54,7 +56,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionSession.class);
     private static final int MIN_FRAME_MAX = 4096;
     private static final long CLOSE_OK_TIMEOUT_MS = 3000;
-    private static final int MAX_HELD_PUBLISHES = 64;
+    /** basic.publish's class and method ids as the first four octets of a method frame's payload. */
+    private static final int BASIC_PUBLISH = (60 << 16) | 40;
 
     enum State { AWAITING_START_OK, AWAITING_TUNE_OK, AWAITING_OPEN, OPEN, CLOSING, CLOSED }
 
@@ -75,12 +78,19 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private int heartbeat;
     private boolean flushScheduled;
     private boolean blocked;
-    private boolean readingPaused;
-    private CompletableFuture<Void> unblocked;
-    private int heldPublishes;
+    /**
+     * Frames read after a publish met the alarm, in arrival order (their payloads retained); the
+     * socket is not read while there are any. Replayed once the alarm clears, or when the socket
+     * goes away, so nothing read is ever dropped. Null when nothing is held.
+     */
+    private ArrayDeque<Frame> heldFrames;
+    private boolean replaying;
     private boolean hasPublished;
     private boolean flowPaused;
-    private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(on));
+    private boolean readingOff;
+    private final MemoryMonitor memory;
+    private final PublishCredit credit = new PublishCredit();
+    private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(memory().inAlarm()));
 
     public ConnectionSession(Broker broker, ConnectionIo io) {
         this.broker = broker;
@@ -88,6 +98,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
         this.settings = broker.settings();
         this.channelMax = settings.channelMax() == 0 ? 65535 : settings.channelMax();
         this.frameMax = settings.frameMax();
+        this.memory = broker.memory();
     }
 
     // ------------------------------------------------------------------ inbound
@@ -113,8 +124,74 @@ public final class ConnectionSession implements Broker.ConnectionView {
         flush();
     }
 
-    /** One decoded frame. Never throws: errors become closes. */
+    /**
+     * One decoded frame. Never throws: errors become closes. While the memory or disk alarm is on,
+     * a basic.publish and every frame after it are held (and the socket no longer read) until the
+     * alarm clears, as RabbitMQ's reader stops at a publish of a blocked connection.
+     */
     public void onFrame(Frame frame) {
+        if (heldFrames != null || memory.inAlarm() && startsPublish(frame) && state == State.OPEN) {
+            hold(frame);
+            return;
+        }
+        process(frame);
+    }
+
+    private static boolean startsPublish(Frame frame) {
+        ByteBuf p = frame.payload();
+        return frame.type() == Frame.TYPE_METHOD && frame.channel() != 0 && p.readableBytes() >= 4
+                && p.getInt(p.readerIndex()) == BASIC_PUBLISH;
+    }
+
+    private void hold(Frame frame) {
+        if (heldFrames == null) {
+            heldFrames = new ArrayDeque<>();
+            hasPublished = true;
+            onMemoryAlarm(true);
+            updateReading();
+        }
+        heldFrames.add(frame);
+    }
+
+    /**
+     * Handles the held frames in order, until a publish meets the alarm again. With {@code force}
+     * (the socket is gone) every one is handled whatever the alarm: what was read is never dropped.
+     */
+    private void replayHeld(boolean force) {
+        if (replaying) {
+            return;
+        }
+        replaying = true;
+        try {
+            while (heldFrames != null) {
+                Frame f = heldFrames.peek();
+                if (f == null) {
+                    heldFrames = null;
+                    break;
+                }
+                if (!force && memory.inAlarm() && startsPublish(f) && state == State.OPEN) {
+                    return; // still (or again) blocked: keep holding, the socket stays unread
+                }
+                heldFrames.poll();
+                process(f);
+            }
+        } finally {
+            replaying = false;
+        }
+        updateReading();
+    }
+
+    private void releaseHeld() {
+        ArrayDeque<Frame> held = heldFrames;
+        heldFrames = null;
+        if (held != null) {
+            for (Frame f : held) {
+                f.payload().release();
+            }
+        }
+    }
+
+    private void process(Frame frame) {
         try {
             dispatch(frame);
         } catch (ConnectionException e) {
@@ -390,7 +467,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
             LOG.warn("closing connection {}: {}", name(), e.replyText());
         }
         releaseChannels();
+        releaseHeld(); // the client is told why (connection.close); only its close-ok matters now
         state = State.CLOSING;
+        updateReading();
         send(0, new ConnectionClose(e.replyCode().code(), e.replyText(), e.classId(), e.methodId()));
         flush();
         broker.timerSchedule(() -> execute(this::terminate), CLOSE_OK_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -401,6 +480,15 @@ public final class ConnectionSession implements Broker.ConnectionView {
         if (state == State.CLOSED) {
             return;
         }
+        if (heldFrames != null && state == State.OPEN && !replaying) {
+            // Gone with frames read but not yet handled (held by the alarm): publishes are routed now,
+            // a bounded amount, rather than dropped without a word.
+            replayHeld(true);
+            if (state == State.CLOSED) {
+                return;
+            }
+        }
+        releaseHeld();
         releaseChannels();
         state = State.CLOSED;
         broker.unregister(this);
@@ -426,6 +514,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
 
     // ------------------------------------------------------------------ flow control
 
+    private MemoryMonitor memory() {
+        return memory;
+    }
+
     private void onMemoryAlarm(boolean on) {
         if (state != State.OPEN) {
             return;
@@ -437,71 +529,55 @@ public final class ConnectionSession implements Broker.ConnectionView {
         if (on && !blocked) {
             blocked = true;
             if (notify) {
-                send(0, new ConnectionBlocked(broker.memory().reason()));
+                send(0, new ConnectionBlocked(memory.reason()));
                 requestFlush();
             }
         } else if (!on && blocked) {
             blocked = false;
-            if (readingPaused) {
-                readingPaused = false;
-                if (!flowPaused) {
-                    io.setReading(true);
-                }
-            }
-            heldPublishes = 0;
-            if (unblocked != null) {
-                CompletableFuture<Void> release = unblocked;
-                unblocked = null;
-                release.complete(null);
-            }
             if (notify) {
                 send(0, new ConnectionUnblocked());
                 requestFlush();
             }
+            replayHeld(false);
         }
     }
 
-    /**
-     * A publish arrived. While the memory alarm is on, the publish is held and this socket is no
-     * longer read (as RabbitMQ blocks a publishing connection); the returned future completes when
-     * the alarm clears. Null when the publish may proceed.
-     */
-    CompletableFuture<Void> holdPublish() {
+    /** A publish is being handled: from now on the alarm blocks this connection (connection.blocked). */
+    void published() {
         hasPublished = true;
-        if (!blocked && broker.memory().inAlarm()) {
-            onMemoryAlarm(true); // the listener's notification may still be on its way to this thread
-        }
-        if (!blocked) {
-            return null;
-        }
-        // Keep reading a little so that connection.close and heartbeats still get through; past a
-        // few held publishes stop reading, which is what pushes back on the publisher (TCP).
-        if (++heldPublishes > MAX_HELD_PUBLISHES && !readingPaused) {
-            readingPaused = true;
-            io.setReading(false);
-        }
-        if (unblocked == null) {
-            unblocked = new CompletableFuture<>();
-        }
-        return unblocked;
+    }
+
+    /** What this connection has routed to local queues and they have not taken yet (per-connection credit). */
+    PublishCredit credit() {
+        return credit;
     }
 
     /**
-     * A queue this connection publishes to has fallen behind: stop reading until it catches up
-     * (TCP pushes back on the publisher). Independent of the memory alarm's pause.
+     * Something this connection publishes to has fallen behind (a queue, its per-connection credit,
+     * the message store): stop reading until it catches up (TCP pushes back on the publisher).
+     * {@code whenCaughtUp} runs the given task, on any thread, once it has. Independent of the alarm.
      */
-    void throttle(warren.core.queue.MessageQueue queue) {
+    void throttle(Consumer<Runnable> whenCaughtUp) {
         if (flowPaused) {
             return;
         }
         flowPaused = true;
-        io.setReading(false);
-        queue.whenCaughtUp(() -> execute(() -> {
+        updateReading();
+        whenCaughtUp.accept(() -> execute(() -> {
             flowPaused = false;
-            if (!readingPaused && state != State.CLOSED) {
-                io.setReading(true);
+            if (state != State.CLOSED) {
+                updateReading();
             }
         }));
+    }
+
+    /** The socket is read unless frames are held (alarm) or a flow source is behind. */
+    private void updateReading() {
+        boolean off = state != State.CLOSED && (flowPaused || heldFrames != null && state == State.OPEN);
+        if (off != readingOff) {
+            readingOff = off;
+            io.setReading(!off);
+        }
     }
 
     /** The socket's outbound buffer drained: consumers may take deliveries again. */
@@ -600,7 +676,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
         row.put("peer_port", io.peerPort());
         row.put("host", io.localHost());
         row.put("port", io.localPort());
-        row.put("state", blocked ? (readingPaused ? "blocked" : "blocking") : "running");
+        row.put("state", blocked ? (heldFrames != null ? "blocked" : "blocking") : flowPaused ? "flow" : "running");
         row.put("channels", channels.size());
         row.put("protocol", "AMQP 0-9-1");
         row.put("auth_mechanism", mechanism);

@@ -21,6 +21,19 @@ public interface MessageStore extends AutoCloseable {
     /** Stores a body once, whatever the number of queues that will reference it. */
     void writeBody(long messageId, StoredMessage message);
 
+    /**
+     * Whether bodies are being submitted faster than they are written: the submitted-but-unwritten
+     * bytes are above the store's bound. Publishers then stop reading until {@link #whenCaughtUp}.
+     */
+    default boolean isBehind() {
+        return false;
+    }
+
+    /** Runs {@code resume} (now, or on the store's thread) once the store is no longer behind. */
+    default void whenCaughtUp(Runnable resume) {
+        resume.run();
+    }
+
     /** Adds an index record; completes when synced (publisher confirms wait for this). */
     CompletableFuture<Void> writeIndex(String queueKey, StoredEntry entry);
 

@@ -12,7 +12,8 @@ import warren.core.amqp.FrameWriter;
 
 /**
  * AMQP heartbeats (spec 4.2.7): a heartbeat frame after {@code seconds} without writing, and the
- * peer dropped after two intervals without reading anything from it.
+ * peer dropped after two intervals without reading anything from it (not counted while the
+ * connection's socket is not being read: flow control / memory alarm).
  */
 final class HeartbeatHandler extends IdleStateHandler {
     private final int seconds;
@@ -30,7 +31,9 @@ final class HeartbeatHandler extends IdleStateHandler {
             ByteBuf buf = ctx.alloc().buffer(Frame.OVERHEAD);
             FrameWriter.writeHeartbeat(buf);
             ctx.writeAndFlush(buf, ctx.voidPromise());
-        } else if (evt.state() == IdleState.READER_IDLE) {
+        } else if (evt.state() == IdleState.READER_IDLE && ctx.channel().config().isAutoRead()) {
+            // Not while the socket is deliberately left unread (a blocked publisher, flow control):
+            // the peer's heartbeats wait in the socket then, as RabbitMQ pauses its monitor.
             onTimeout.accept(seconds);
         }
     }

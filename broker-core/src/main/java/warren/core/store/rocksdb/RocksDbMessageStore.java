@@ -68,6 +68,13 @@ public final class RocksDbMessageStore implements MessageStore {
     private final AtomicLong nextMessageId;
     private final SharedRefs sharedRefs = new SharedRefs();
     private final LinkedBlockingQueue<Op> ops = new LinkedBlockingQueue<>();
+    /** Bytes of bodies submitted and not yet written; publishers pause above {@link #BEHIND_AT}. */
+    private final AtomicLong backlog = new AtomicLong();
+    private volatile boolean behind;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> caughtUpWaiters =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final long BEHIND_AT = 32L << 20;
+    private static final long CAUGHT_UP_AT = 8L << 20;
     private final Thread writer;
     private long logPosition;
     private volatile boolean closed;
@@ -92,6 +99,11 @@ public final class RocksDbMessageStore implements MessageStore {
         /** Whether {@link #done()} waits for the sync (true) or only for the write to the WAL. */
         default boolean synced() {
             return true;
+        }
+
+        /** Bytes this op adds to the writer's backlog until written (bodies only). */
+        default long weight() {
+            return 0;
         }
     }
 
@@ -207,8 +219,40 @@ public final class RocksDbMessageStore implements MessageStore {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreException("message store in " + dir + " is closed"));
         }
+        long w = op.weight();
+        if (w > 0 && backlog.addAndGet(w) > BEHIND_AT && !behind) {
+            behind = true;
+        }
         ops.add(op);
         return op.done();
+    }
+
+    @Override
+    public boolean isBehind() {
+        return behind;
+    }
+
+    @Override
+    public void whenCaughtUp(Runnable resume) {
+        caughtUpWaiters.add(resume);
+        if (!behind) {
+            releaseCaughtUpWaiters();
+        }
+    }
+
+    /** The writer wrote {@code bytes} of bodies: below the low mark, paused publishers resume. */
+    private void written(long bytes) {
+        if (bytes > 0 && backlog.addAndGet(-bytes) < CAUGHT_UP_AT && behind) {
+            behind = false;
+            releaseCaughtUpWaiters();
+        }
+    }
+
+    private void releaseCaughtUpWaiters() {
+        Runnable r;
+        while ((r = caughtUpWaiters.poll()) != null) {
+            r.run();
+        }
     }
 
     private static final class Mutation implements Op {
@@ -219,6 +263,7 @@ public final class RocksDbMessageStore implements MessageStore {
         final Body body;
         final CompletableFuture<Void> done;
         final boolean synced;
+        long weight;
 
         Mutation(Body body, boolean wantDone) {
             this(body, wantDone, true);
@@ -244,15 +289,22 @@ public final class RocksDbMessageStore implements MessageStore {
         public boolean synced() {
             return synced;
         }
+
+        @Override
+        public long weight() {
+            return weight;
+        }
     }
 
     @Override
     public void writeBody(long messageId, StoredMessage message) {
         byte[] value = Keys.messageValue(message);
-        submit(new Mutation(b -> {
+        Mutation m = new Mutation(b -> {
             b.put(messages, Keys.messageKey(messageId), value);
             return value.length;
-        }, false));
+        }, false);
+        m.weight = value.length;
+        submit(m);
     }
 
     @Override
@@ -495,6 +547,7 @@ public final class RocksDbMessageStore implements MessageStore {
     private void writeLoop() {
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
         List<CompletableFuture<Void>> written = new ArrayList<>();
+        long weights = 0;
         while (true) {
             Op op;
             try {
@@ -518,6 +571,7 @@ public final class RocksDbMessageStore implements MessageStore {
                         taskAfter = task;
                         break;
                     }
+                    weights += op.weight();
                     bytes += op.apply(batch);
                     if (op.done() != null) {
                         (op.synced() ? waiting : written).add(op.done());
@@ -543,6 +597,8 @@ public final class RocksDbMessageStore implements MessageStore {
                     f.complete(null);
                 }
                 waiting.clear();
+                written(weights);
+                weights = 0;
                 if (taskAfter != null) {
                     taskAfter.run();
                 }
@@ -556,6 +612,8 @@ public final class RocksDbMessageStore implements MessageStore {
                     w.completeExceptionally(f);
                 }
                 written.clear();
+                written(weights); // failed: nothing more will be written, publishers must not wait for it
+                weights = 0;
             }
         }
     }
