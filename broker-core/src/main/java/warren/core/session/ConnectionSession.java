@@ -58,6 +58,12 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private static final long CLOSE_OK_TIMEOUT_MS = 3000;
     /** basic.publish's class and method ids as the first four octets of a method frame's payload. */
     private static final int BASIC_PUBLISH = (60 << 16) | 40;
+    private static final int CONNECTION_CLOSE = (10 << 16) | 50;
+    /**
+     * Bytes of frames held (alarm) past which the socket is no longer read. Below it the socket is
+     * still read so that a connection.close (or a small publisher's last frames) gets through.
+     */
+    static final int HOLD_BOUND = 128 * 1024;
 
     enum State { AWAITING_START_OK, AWAITING_TUNE_OK, AWAITING_OPEN, OPEN, CLOSING, CLOSED }
 
@@ -84,6 +90,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
      * goes away, so nothing read is ever dropped. Null when nothing is held.
      */
     private ArrayDeque<Frame> heldFrames;
+    private long heldBytes;
     private boolean replaying;
     private boolean hasPublished;
     private boolean flowPaused;
@@ -126,8 +133,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
 
     /**
      * One decoded frame. Never throws: errors become closes. While the memory or disk alarm is on,
-     * a basic.publish and every frame after it are held (and the socket no longer read) until the
-     * alarm clears, as RabbitMQ's reader stops at a publish of a blocked connection.
+     * a basic.publish and every frame after it are held until the alarm clears, as RabbitMQ's
+     * reader stops at a publish of a blocked connection; past {@link #HOLD_BOUND} held bytes the
+     * socket is no longer read. A connection.close among them is answered after the publishes
+     * before it are routed (a bounded amount, whatever the alarm): a clean close loses nothing.
      */
     public void onFrame(Frame frame) {
         if (heldFrames != null || memory.inAlarm() && startsPublish(frame) && state == State.OPEN) {
@@ -144,13 +153,24 @@ public final class ConnectionSession implements Broker.ConnectionView {
     }
 
     private void hold(Frame frame) {
+        if (frame.type() == Frame.TYPE_HEARTBEAT) {
+            frame.payload().release(); // nothing to keep: it only had to arrive
+            return;
+        }
         if (heldFrames == null) {
             heldFrames = new ArrayDeque<>();
+            heldBytes = 0;
             hasPublished = true;
             onMemoryAlarm(true);
-            updateReading();
         }
         heldFrames.add(frame);
+        heldBytes += frame.payload().readableBytes() + Frame.OVERHEAD;
+        if (frame.channel() == 0 && frame.type() == Frame.TYPE_METHOD && frame.payload().readableBytes() >= 4
+                && frame.payload().getInt(frame.payload().readerIndex()) == CONNECTION_CLOSE) {
+            replayHeld(true); // the client closes: route what it sent before, then answer close-ok
+            return;
+        }
+        updateReading();
     }
 
     /**
@@ -173,6 +193,7 @@ public final class ConnectionSession implements Broker.ConnectionView {
                     return; // still (or again) blocked: keep holding, the socket stays unread
                 }
                 heldFrames.poll();
+                heldBytes -= f.payload().readableBytes() + Frame.OVERHEAD;
                 process(f);
             }
         } finally {
@@ -573,7 +594,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
 
     /** The socket is read unless frames are held (alarm) or a flow source is behind. */
     private void updateReading() {
-        boolean off = state != State.CLOSED && (flowPaused || heldFrames != null && state == State.OPEN);
+        boolean off = state != State.CLOSED
+                && (flowPaused || heldFrames != null && heldBytes > HOLD_BOUND && state == State.OPEN);
         if (off != readingOff) {
             readingOff = off;
             io.setReading(!off);

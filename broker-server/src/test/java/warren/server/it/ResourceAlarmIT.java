@@ -111,4 +111,74 @@ class ResourceAlarmIT extends AmqpIT {
             }
         }
     }
+
+    private static void setWatermark(double relative) {
+        try {
+            broker.admin().setVmMemoryHighWatermark(relative);
+        } catch (UnsupportedOperationException e) {
+            Assumptions.abort(e.getMessage());
+        }
+    }
+
+    private long ready(String queue) throws Exception {
+        try (Connection reader = connect()) { // not a publisher: never blocked
+            return reader.createChannel().queueDeclarePassive(queue).getMessageCount();
+        }
+    }
+
+    @Test
+    void publishesWrittenBeforeACleanCloseWhileBlockedReachTheQueue() throws Exception {
+        String qn = q("alarm-close");
+        channel().queueDeclare(qn, false, false, false, null);
+        Connection c = connect();
+        Blocking b = new Blocking();
+        c.addBlockedListener(b);
+        Channel ch = c.createChannel();
+        setWatermark(0.000001);
+        try {
+            for (int i = 0; i < 20; i++) {
+                ch.basicPublish("", qn, null, bytes("m" + i));
+            }
+            assertTrue(b.blocked.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "connection.blocked expected");
+            assertEquals(0, ready(qn), "publishes are held while the alarm is on");
+            // A clean close while still blocked: the node answers close-ok after routing what came before
+            // (a bounded amount), rather than dropping it or leaving the client hanging.
+            c.close((int) TIMEOUT.toMillis());
+            assertEquals(20, ready(qn), "every publish written before the clean close must be in the queue");
+        } finally {
+            setWatermark(0.4);
+        }
+    }
+
+    @Test
+    void publishesReadWhileBlockedAreRoutedWhenThePublisherGoesAway() throws Exception {
+        assumeEmbedded("Warren's bound on what it reads after the alarm");
+        String qn = q("alarm-gone");
+        channel().queueDeclare(qn, false, false, false, null);
+        setWatermark(0.000001);
+        try {
+            try (RawAmqp raw = RawAmqp.open(broker.port())) {
+                raw.openChannel(1);
+                java.io.ByteArrayOutputStream publishes = new java.io.ByteArrayOutputStream();
+                for (int i = 0; i < 10; i++) {
+                    byte[] body = bytes("gone-" + i);
+                    publishes.write(RawAmqp.frame(RawAmqp.FRAME_METHOD, 1, RawAmqp.basicPublish("", qn), RawAmqp.FRAME_END));
+                    publishes.write(RawAmqp.frame(RawAmqp.FRAME_HEADER, 1, RawAmqp.contentHeader(body.length),
+                            RawAmqp.FRAME_END));
+                    publishes.write(RawAmqp.frame(RawAmqp.FRAME_BODY, 1, body, RawAmqp.FRAME_END));
+                }
+                raw.writeRaw(publishes.toByteArray()); // whole frames, then the socket closes (no connection.close)
+            }
+            // What was read is not dropped: the publishes are routed (a bounded amount) once the socket is gone.
+            await("10 publishes routed after the publisher left", () -> {
+                try {
+                    return ready(qn) == 10;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            setWatermark(0.4);
+        }
+    }
 }
