@@ -86,8 +86,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private boolean blocked;
     /**
      * Frames read after a publish met the alarm, in arrival order (their payloads retained); the
-     * socket is not read while there are any. Replayed once the alarm clears, or when the socket
-     * goes away, so nothing read is ever dropped. Null when nothing is held.
+     * socket is not read while they exceed {@link #HOLD_BOUND} bytes. Replayed once the alarm
+     * clears, at a connection.close among them, or when the socket goes away, so nothing read is
+     * ever dropped. Null when nothing is held.
      */
     private ArrayDeque<Frame> heldFrames;
     private long heldBytes;
