@@ -56,12 +56,12 @@ public final class MessageQueue {
     private static final int PAGE_BATCH = 5_000;
     /**
      * Weight of the publishes waiting in the queue's mailbox above which publishers are paused, and
-     * below which resumed. A publish weighs its body plus {@link #PUBLISH_OVERHEAD} (the message's
-     * own objects), so the mailbox holds ~4000 small messages or ~16 MiB of large ones.
+     * below which resumed. A publish weighs its body plus {@link #PUBLISH_OVERHEAD} (about what the
+     * message's own objects take), so the mailbox holds ~16k small messages or ~16 MiB of large ones.
      */
     private static final long FLOW_PAUSE = 16L << 20;
     private static final long FLOW_RESUME = 4L << 20;
-    private static final int PUBLISH_OVERHEAD = 4096;
+    private static final int PUBLISH_OVERHEAD = 1024;
     private final java.util.concurrent.atomic.AtomicLong pendingPublishes = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> flowWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final CompletableFuture<Boolean> ACCEPTED = CompletableFuture.completedFuture(true);
