@@ -45,4 +45,35 @@ class MemoryMonitorTest {
         assertTrue(m.inAlarm());
         assertEquals(List.of(), heard);
     }
+
+    @Test
+    void theFigureIsTheLargerOfQueuedBytesAndHeapPlusDirectMemoryAndClearsFivePercentBelowTheMark() {
+        MemoryMonitor m = new MemoryMonitor(0.5, 1000); // mark 500
+        m.adjust(300);
+        m.setSampled(200, 150);
+        assertEquals(450, m.memoryUsed()); // max(300, 200) + 150
+        assertFalse(m.inAlarm());
+        m.setSampled(400, 150); // the heap now outweighs the queued bytes
+        assertEquals(550, m.memoryUsed());
+        assertTrue(m.inAlarm());
+        assertTrue(m.memoryAlarm());
+        m.setSampled(400, 90); // 490: below the mark, not 5% below it
+        assertTrue(m.inAlarm());
+        m.setSampled(400, 70); // 470 <= 475
+        assertFalse(m.inAlarm());
+        m.setDirect(200); // 600
+        assertTrue(m.inAlarm());
+        assertEquals("low on memory", m.reason());
+    }
+
+    @Test
+    void diskAlarmBlocksWithItsOwnReason() {
+        MemoryMonitor m = new MemoryMonitor(0.5, 1000);
+        m.setDiskAlarm(true);
+        assertTrue(m.inAlarm());
+        assertFalse(m.memoryAlarm());
+        assertEquals("low on disk", m.reason());
+        m.setDiskAlarm(false);
+        assertFalse(m.inAlarm());
+    }
 }

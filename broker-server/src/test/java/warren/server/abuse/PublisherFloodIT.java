@@ -88,5 +88,14 @@ class PublisherFloodIT {
 
     private static void assertBlocked(Flood.Result r) {
         assertTrue(r.blockedConnections() >= 1, "connection.blocked expected: " + r);
+        // Issue #10 item 8: the alarm's log line prints the figure it compared with the mark.
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("vm_memory_high_watermark set\\. Memory used:(\\d+) allowed:(\\d+)").matcher(node.allLogs());
+        int lines = 0;
+        while (m.find()) {
+            lines++;
+            assertTrue(Long.parseLong(m.group(1)) > Long.parseLong(m.group(2)), m.group());
+        }
+        assertTrue(lines > 0, "no 'vm_memory_high_watermark set. Memory used:N allowed:M' line in the node log");
     }
 }
