@@ -86,6 +86,16 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
         admit(child);
     }
 
+    /** The listener closed (stop_app, stop): sockets still waiting for a slot are closed with it. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        for (Channel child : waiting) {
+            child.unsafe().closeForcibly();
+        }
+        waiting.clear();
+        super.channelInactive(ctx);
+    }
+
     private void admit(Channel child) {
         open++;
         child.closeFuture().addListener(f -> ctx.executor().execute(this::onChildClosed));
