@@ -251,7 +251,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
         int requestedChannelMax = ok.channelMax() == 0 ? 65535 : ok.channelMax();
         if (requestedChannelMax > channelMax) {
             throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated channel_max = " + ok.channelMax()
-                    + " is higher than the maximum allowed value (" + channelMax + ")", ok.classId(), ok.methodId());
+                    + (ok.channelMax() == 0 ? " (no limit)" : "") + " is higher than the maximum allowed value ("
+                    + channelMax + ")", ok.classId(), ok.methodId());
         }
         channelMax = requestedChannelMax;
         int requestedFrameMax = ok.frameMax();

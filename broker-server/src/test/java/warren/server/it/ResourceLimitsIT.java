@@ -70,6 +70,23 @@ class ResourceLimitsIT {
     }
 
     @Test
+    void tuneOkAskingForNoChannelLimitIsRefusedAsRabbitMq() throws Exception {
+        try (RawAmqp r = RawAmqp.connect(node.amqpPort())) {
+            r.writeRaw(RawAmqp.AMQP_0_9_1);
+            assertTrue(r.readFrame().isMethod(10, 10), "connection.start");
+            r.sendMethod(0, 10, 11, new RawAmqp.Args().table(new byte[0]).shortstr("PLAIN")
+                    .longstr(RawAmqp.bytes("\0guest\0guest")).shortstr("en_US").build());
+            assertTrue(r.readFrame().isMethod(10, 30), "connection.tune");
+            r.sendMethod(0, 10, 31, new RawAmqp.Args().u16(0).u32(131072).u16(0).build());
+            RawAmqp.Close close = r.awaitConnectionClose(Duration.ofSeconds(5));
+            assertNotNull(close);
+            assertEquals(530, close.replyCode());
+            assertEquals("NOT_ALLOWED - negotiated channel_max = 0 (no limit) is higher than the maximum allowed value "
+                    + "(5)", close.replyText());
+        }
+    }
+
+    @Test
     void connectionMaxHoldsFurtherConnectionsUntilOneCloses() throws Exception {
         List<Connection> open = new ArrayList<>();
         try {
