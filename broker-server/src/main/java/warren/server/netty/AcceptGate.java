@@ -44,6 +44,7 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
     private String lastError;
     private long lastLogNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS);
     private boolean flushScheduled;
+    private long lastResumeLogNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS);
 
     /**
      * @param connectionMax most AMQP connections at once ({@code connection_max}); Integer.MAX_VALUE for no limit
@@ -117,7 +118,12 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
         if (fds.recovered()) {
             fdPaused = false;
             report();
-            LOG.info("accepting AMQP connections again: {} of {} file descriptors in use", fds.inUse(), fds.limit());
+            long now = System.nanoTime();
+            if (now - lastResumeLogNanos >= TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS)) {
+                lastResumeLogNanos = now; // under a sustained flood pauses come and go; one line per interval
+                LOG.info("accepting AMQP connections again: {} of {} file descriptors in use", fds.inUse(),
+                        fds.limit());
+            }
             updateReading();
         } else {
             ctx.executor().schedule(this::recheckFds, RECHECK_MS, TimeUnit.MILLISECONDS);
