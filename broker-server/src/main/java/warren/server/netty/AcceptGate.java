@@ -99,7 +99,11 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
 
     private void admit(Channel child) {
         open++;
-        child.closeFuture().addListener(f -> ctx.executor().execute(this::onChildClosed));
+        child.closeFuture().addListener(f -> {
+            if (!ctx.executor().isShuttingDown()) {
+                ctx.executor().execute(this::onChildClosed);
+            }
+        });
         ctx.fireChannelRead(child);
     }
 
