@@ -41,6 +41,7 @@ public final class NodeProcess implements AutoCloseable {
     private Path runDir;
     private Path cookieFile;
     private String extraConfig = "";
+    private List<String> launcher = List.of();
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
@@ -66,6 +67,15 @@ public final class NodeProcess implements AutoCloseable {
      */
     public NodeProcess config(String lines) {
         this.extraConfig = lines.endsWith("\n") ? lines : lines + "\n";
+        return this;
+    }
+
+    /**
+     * A command the JVM is started through, e.g. {@code prlimit --nofile=1024:1024 --} to run the node with a
+     * lowered file-descriptor limit; call before {@link #start()}.
+     */
+    public NodeProcess launcher(String... command) {
+        this.launcher = List.of(command);
         return this;
     }
 
@@ -184,7 +194,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
         Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n" + extraConfig);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.add("-XX:+UseG1GC");
