@@ -66,7 +66,7 @@ final class NodeLocator {
                         otherNodes(host),
                         "suggestion: start the node"));
             }
-            connectHost = "127.0.0.1";
+            connectHost = entry.get().controlConnectHost();
             port = entry.get().controlPort();
         } else {
             connectHost = host;
