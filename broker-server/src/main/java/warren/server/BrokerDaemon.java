@@ -145,7 +145,7 @@ public final class BrokerDaemon implements AutoCloseable {
         boolean booting = startedAt == null;
         readiness.set(Readiness.State.BOOTING, null);
         try {
-            app = new BrokerApp(config, cookie, clusterState, timeouts).start();
+            app = new BrokerApp(config, cookie, clusterState, timeouts).onWaitingForPeers(readiness::waitingFor).start();
             if (registry != null) {
                 register();
             }

@@ -1,5 +1,6 @@
 package warren.server;
 
+import java.util.List;
 import warren.core.broker.AdminException;
 
 /**
@@ -14,6 +15,8 @@ final class Readiness {
 
     private State state = State.BOOTING;
     private String failure;
+    /** While BOOTING: the peers a restarting member waits for (RestartGate), else null. */
+    private List<String> waitingFor;
 
     synchronized void set(State next, String reason) {
         if (state == State.FAILED) {
@@ -21,7 +24,15 @@ final class Readiness {
         }
         state = next;
         failure = reason;
+        waitingFor = null;
         notifyAll();
+    }
+
+    /** The booting app waits for the peers it saw running when it stopped (it opens when one runs, or force_boot). */
+    synchronized void waitingFor(List<String> peers) {
+        if (state == State.BOOTING) {
+            waitingFor = List.copyOf(peers);
+        }
     }
 
     synchronized State state() {
@@ -37,7 +48,9 @@ final class Readiness {
         while (state == State.BOOTING) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
-                throw new AdminException("timeout", "the node still boots after " + timeoutMillis + " ms");
+                throw new AdminException("timeout", waitingFor == null ? "the node still boots"
+                        : "the node is waiting for the cluster peers it saw running when it stopped: " + waitingFor
+                                + "; it opens when one of them runs (or after 'warrenctl force_boot')");
             }
             try {
                 wait(left);

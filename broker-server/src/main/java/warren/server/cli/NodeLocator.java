@@ -91,6 +91,11 @@ final class NodeLocator {
         }
     }
 
+    /** True while the cookie file does not exist yet (a node creates it at its first start). */
+    boolean cookieMissing() {
+        return !java.nio.file.Files.exists(cookieFile);
+    }
+
     /** True if the node runs on this machine (found through the node registry). */
     boolean isLocal() {
         return isLocal(NodeNames.host(node));

@@ -320,6 +320,7 @@ public final class WarrenCtl {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         CtlException last = null;
         boolean reached = false;
+        String booting = null;
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) {
@@ -334,6 +335,7 @@ public final class WarrenCtl {
             } catch (ControlException e) {
                 if (e.failure() == ControlClient.Failure.REFUSED) {
                     if (e.kind().equals("timeout")) {
+                        booting = e.getMessage();
                         break;
                     }
                     throw new CtlException(ExitCodes.UNAVAILABLE, "Error:\n" + e.getMessage());
@@ -341,7 +343,8 @@ public final class WarrenCtl {
                 last = inv.locator.unreachable(List.of(e.getMessage())); // lost: the node went down; it may come back
                 inv.disconnect();
             } catch (CtlException e) {
-                if (e.exitCode() != ExitCodes.UNAVAILABLE) {
+                // unreachable, or no cookie yet: a node at its first start creates it with its control listener
+                if (e.exitCode() != ExitCodes.UNAVAILABLE && !inv.locator.cookieMissing()) {
                     throw e;
                 }
                 last = e;
@@ -350,8 +353,10 @@ public final class WarrenCtl {
             pause();
         }
         if (reached || last == null) {
+            // rabbitmqctl's sentence; a node waiting for its cluster peers says so on the next line
             throw new CtlException(TEMP_FAIL, "Error: operation await_startup on node " + inv.node()
-                    + " timed out. Timeout value used: " + timeoutMillis);
+                    + " timed out. Timeout value used: " + timeoutMillis
+                    + (booting != null && booting.contains("waiting") ? "\n" + booting : ""));
         }
         throw last;
     }

@@ -20,7 +20,7 @@ import warren.server.process.NodeProcess;
  */
 class ReadinessIT {
 
-    private static final long BACKLOG = Long.getLong("warren.readiness.messages", 60_000L);
+    private static final long BACKLOG = Long.getLong("warren.readiness.messages", 30_000L);
 
     @TempDir
     Path dir;
@@ -66,5 +66,26 @@ class ReadinessIT {
         assertEquals(0, ctl("start_app"));
         assertEquals(0, ctl("-t", "30", "await_startup"));
         assertTrue(NodeProcess.cleanExit(node.stop()));
+    }
+
+    /**
+     * A boot that fails after the control listener is up (first-boot formation whose seed, aaa@host,
+     * never comes: 3 attempts 1 s apart) answers the waiting await_startup with rabbitmqctl's
+     * rabbit_is_not_running (exit 69) followed by the reason, not with success or a bare timeout.
+     */
+    @Test
+    void awaitStartupOfAFailedBootGivesTheReason() throws Exception {
+        node = new NodeProcess(dir.resolve("failing"));
+        String host = warren.server.config.NodeNames.shortHostname();
+        node.config("cluster_formation.peer_discovery_backend = classic_config\n"
+                + "cluster_formation.classic_config.nodes.1 = aaa@" + host + "\n"
+                + "cluster_formation.classic_config.nodes.2 = " + node.nodeName() + "\n"
+                + "cluster_formation.discovery_retry_limit = 3\n"
+                + "cluster_formation.discovery_retry_interval = 1000\n");
+        node.startInBackground();
+        NodeProcess.CtlResult r = node.warrenctl("-t", "60", "await_startup");
+        assertEquals(69, r.code(), r.err());
+        assertTrue(r.err().startsWith("Error:\nwarren_is_not_running\nnode " + node.nodeName() + " failed to boot: "
+                + "node " + node.nodeName() + " could not join the cluster of seed node aaa@" + host), r.err());
     }
 }
