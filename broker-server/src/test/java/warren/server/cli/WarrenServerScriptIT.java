@@ -103,7 +103,11 @@ class WarrenServerScriptIT {
         assertTrue(entry.isPresent(), "node registered");
         pids.add(entry.get().pid());
 
-        // -detached returned: the node serves AMQP now (issue #10 item 5), not just its control listener
+        // -detached returned: the node serves AMQP now (issue #10 item 5), not just its control listener;
+        // the first client is pika, as in the report of a first-run AMQPConnectionError
+        Result pika = run("/usr/bin/python3", "-c", "import pika; pika.BlockingConnection(pika.ConnectionParameters("
+                + "host='127.0.0.1', port=" + ports[0] + ", connection_attempts=1)).close(); print('pika connected')");
+        assertEquals(0, pika.code(), pika.output());
         ConnectionFactory f = new ConnectionFactory();
         f.setHost("127.0.0.1");
         f.setPort(ports[0]);
