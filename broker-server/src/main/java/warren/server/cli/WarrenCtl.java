@@ -27,6 +27,9 @@ public final class WarrenCtl {
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final int UNLIMITED = Integer.MAX_VALUE;
+    /** The list commands for which rabbitmqctl prints only its banner when the vhost does not exist. */
+    private static final List<String> LISTS_OF_A_VHOST = List.of("list_queues", "list_exchanges", "list_bindings",
+            "list_consumers");
     /** EX_NOUSER: rabbitmqctl's exit code for a user that does not exist. */
     private static final int NO_USER = 67;
     /**
@@ -266,7 +269,10 @@ public final class WarrenCtl {
             throw validation(ExitCodes.USAGE, "Info key(s) " + String.join(",", bad) + " are not supported", inv);
         }
         inv.out.banner(banner);
-        inv.out.rows(inv.call(command, args), columns);
+        JsonNode rows = inv.call(command, args);
+        if (!rows.isMissingNode()) {
+            inv.out.rows(rows, columns);
+        }
         return ExitCodes.OK;
     }
 
@@ -462,6 +468,10 @@ public final class WarrenCtl {
                 return client.call(command, args);
             } catch (ControlException e) {
                 if (e.failure() == ControlClient.Failure.REFUSED) {
+                    if (e.kind().equals("no_such_vhost") && LISTS_OF_A_VHOST.contains(command)) {
+                        // rabbitmqctl lists nothing (no header either) for a vhost that does not exist, exit 0
+                        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+                    }
                     throw refused(command, args, e);
                 }
                 throw locator.unreachable(List.of(e.getMessage()));

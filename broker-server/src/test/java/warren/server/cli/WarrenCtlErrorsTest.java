@@ -31,6 +31,7 @@ class WarrenCtlErrorsTest {
 
     private TestNode node;
     private String err;
+    private String out;
 
     @BeforeAll
     void start() throws Exception {
@@ -48,6 +49,7 @@ class WarrenCtlErrorsTest {
         int code = WarrenCtl.run(args, node.env, new PrintStream(o, true, StandardCharsets.UTF_8),
                 new PrintStream(e, true, StandardCharsets.UTF_8));
         err = e.toString(StandardCharsets.UTF_8);
+        out = o.toString(StandardCharsets.UTF_8);
         return code;
     }
 
@@ -105,6 +107,15 @@ class WarrenCtlErrorsTest {
                 "bob");
         says(67, "Error:\nUser nosuch does not exist\n", "-n", "errtest", "clear_permissions", "nosuch");
         says(69, "Error:\n{:no_such_user, \"nosuch\"}\n", "-n", "errtest", "list_user_permissions", "nosuch");
+        // a vhost that does not exist: rabbitmqctl prints its banner only, exit 0
+        assertEquals(0, ctl("-n", "errtest", "list_queues", "-p", "nope"), err);
+        assertEquals("Timeout: 60.0 seconds ...\nListing queues for vhost nope ...\n", out);
+        assertEquals(0, ctl("-n", "errtest", "list_exchanges", "-p", "nope"), err);
+        assertEquals("Listing exchanges for vhost nope ...\n", out);
+        assertEquals(0, ctl("-n", "errtest", "list_bindings", "-p", "nope"), err);
+        assertEquals("Listing bindings for vhost nope...\n", out);
+        assertEquals(0, ctl("-n", "errtest", "list_consumers", "-p", "nope"), err);
+        assertEquals("Listing consumers in vhost nope ...\n", out);
     }
 
     @Test
