@@ -66,6 +66,7 @@ public final class KnownKeys {
         add("log.file.level", ValueType.logLevel());
         add("auth_mechanisms.N", ValueType.oneOf("PLAIN", "AMQPLAIN"));
         add("management.tcp.port", ValueType.port());
+        add("control.tcp.ip", ValueType.ipAddress());
         add("disk_free_limit.absolute", ValueType.dataAmount());
         add("disk_free_limit.relative", ValueType.decimal(0.0, 100.0, "a multiple of total RAM such as 1.0 or 1.5"));
         add("queue_leader_locator", ValueType.oneOf("client-local", "balanced"));

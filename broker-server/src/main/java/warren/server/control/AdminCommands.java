@@ -27,7 +27,10 @@ public final class AdminCommands implements ControlHandler {
         this.admin = admin;
         this.daemon = daemon;
         table.put("ping", a -> "pong");
-        table.put("await_startup", a -> true);
+        table.put("await_startup", a -> {
+            daemon.awaitStartup(a == null ? 0 : a.path("timeout_ms").asLong(0));
+            return true;
+        });
         table.put("status", a -> status());
         table.put("stop", a -> {
             daemon.requestStop();

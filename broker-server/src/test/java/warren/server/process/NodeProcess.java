@@ -133,6 +133,23 @@ public final class NodeProcess implements AutoCloseable {
                 "HOME", dir.toString());
     }
 
+    /** What an in-process warrenctl run printed, and its exit code. */
+    public record CtlResult(int code, String out, String err) {
+    }
+
+    /** Runs warrenctl in this JVM against this node ({@code -n nodeName()} and {@link #ctlEnv()} are added). */
+    public CtlResult warrenctl(String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "-n";
+        full[1] = nodeName();
+        System.arraycopy(args, 0, full, 2, args.length);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = warren.server.cli.WarrenCtl.run(full, ctlEnv(), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        return new CtlResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     /** Starts the node process and waits (bounded) until its AMQP port accepts connections. */
     public NodeProcess start() throws IOException, InterruptedException {
         return start(Duration.ofSeconds(120));
