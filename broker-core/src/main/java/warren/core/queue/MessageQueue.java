@@ -1,5 +1,6 @@
 package warren.core.queue;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -374,11 +375,11 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.ACK)) {
             return;
         }
-        executor.execute(() -> inSlices(entries, 0, SLICE, e -> {
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
             unacked--;
             host.adjustMemory(-e.message.bodySize());
             forget(e);
-        }, this::updateSnapshot));
+        }, this::updateSnapshot)));
     }
 
     /** Puts entries back (nack/reject with requeue, recover, channel closed with unacked deliveries). */
@@ -387,13 +388,13 @@ public final class MessageQueue {
             return;
         }
         // Oldest first, a slice a turn: what a consumer gets between two slices is still in queue order.
-        executor.execute(() -> inSlices(entries, 0, SLICE, e -> {
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
             unacked--;
             if (!deleted) {
                 e.redelivered = true;
                 ready.requeue(e);
             }
-        }, this::dispatch));
+        }, this::dispatch)));
     }
 
     /** nack/reject without requeue: dead-letter (reason rejected) or drop. */
@@ -401,25 +402,59 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.REJECT)) {
             return;
         }
-        executor.execute(() -> inSlices(entries, 0, DEAD_LETTER_SLICE, e -> {
+        executor.execute(() -> addBatch(new Batch(entries, DEAD_LETTER_SLICE, e -> {
             unacked--;
             discard(e, "rejected");
-        }, this::updateSnapshot));
+        }, this::updateSnapshot)));
     }
 
-    /**
-     * Applies {@code each} to {@code entries} from {@code from} on, {@code slice} of them a turn,
-     * running {@code afterSlice} after each slice; the next slice waits for a later turn.
-     */
-    private void inSlices(List<QueueEntry> entries, int from, int slice, Consumer<QueueEntry> each,
-                          Runnable afterSlice) {
-        int end = Math.min(entries.size(), from + slice);
-        for (int i = from; i < end; i++) {
-            each.accept(entries.get(i));
+    /** A batch of settled entries (ack, requeue, reject) to work through, {@code slice} a turn. */
+    private static final class Batch {
+        final List<QueueEntry> entries;
+        final int slice;
+        final Consumer<QueueEntry> each;
+        final Runnable afterSlice;
+        int next;
+
+        Batch(List<QueueEntry> entries, int slice, Consumer<QueueEntry> each, Runnable afterSlice) {
+            this.entries = entries;
+            this.slice = slice;
+            this.each = each;
+            this.afterSlice = afterSlice;
         }
-        afterSlice.run();
-        if (end < entries.size()) {
-            later(() -> inSlices(entries, end, slice, each, afterSlice));
+    }
+
+    /** Settled batches not yet worked through, in arrival order; the first is under way. */
+    private final ArrayDeque<Batch> batches = new ArrayDeque<>();
+
+    /**
+     * Queues a batch behind those still under way, so batches are worked through in the order they
+     * came (a channel hands a 100k nack over in parts: they must dead-letter in order).
+     */
+    private void addBatch(Batch b) {
+        batches.add(b);
+        if (batches.size() == 1) {
+            workOnBatches();
+        }
+    }
+
+    /** One slice of the first batch; the rest on a later turn. */
+    private void workOnBatches() {
+        Batch b = batches.peek();
+        int end = Math.min(b.entries.size(), b.next + b.slice);
+        try {
+            for (int i = b.next; i < end; i++) {
+                b.each.accept(b.entries.get(i));
+            }
+            b.afterSlice.run();
+        } finally {
+            b.next = end;
+            if (end == b.entries.size()) {
+                batches.poll();
+            }
+            if (!batches.isEmpty()) {
+                later(this::workOnBatches);
+            }
         }
     }
 
@@ -721,32 +756,47 @@ public final class MessageQueue {
         int epoch = diskEpoch;
         int want = (int) Math.min(PAGE_BATCH, diskCount);
         store.read(storeKey, nextDiskSeq, want).whenComplete((loaded, err) -> executor.execute(() -> {
-            loading = false;
-            if (deleted || epoch != diskEpoch) {
-                return;
-            }
             if (err != null) {
-                LOG.error("cannot page in messages of {}", this, err);
+                loading = false;
+                if (!deleted && epoch == diskEpoch) {
+                    LOG.error("cannot page in messages of {}", this, err);
+                }
                 return;
             }
-            for (MessageStore.Loaded l : loaded) {
-                if (l.entry().seq() < nextDiskSeq) {
-                    continue;
-                }
-                QueueEntry e = fromStore(l);
-                ready.addLast(e);
-                host.adjustMemory(e.message.bodySize());
-                nextDiskSeq = l.entry().seq() + 1;
-                diskCount--;
-            }
-            if (loaded.size() < want) {
-                diskCount = 0; // the index ran out early: records without bodies were never confirmed
-            }
-            List<Runnable> resume = new ArrayList<>(waitingForLoad);
-            waitingForLoad.clear();
-            resume.forEach(Runnable::run);
-            dispatch();
+            applyLoaded(loaded, 0, want, epoch);
         }));
+    }
+
+    /** Puts paged-in entries from {@code from} on into memory, {@link #SLICE} a turn. */
+    private void applyLoaded(List<MessageStore.Loaded> loaded, int from, int want, int epoch) {
+        if (deleted || epoch != diskEpoch) {
+            loading = false; // purged or deleted meanwhile: what is left of this batch is gone too
+            return;
+        }
+        int end = Math.min(loaded.size(), from + SLICE);
+        for (int i = from; i < end; i++) {
+            MessageStore.Loaded l = loaded.get(i);
+            if (l.entry().seq() < nextDiskSeq) {
+                continue;
+            }
+            QueueEntry e = fromStore(l);
+            ready.addLast(e);
+            host.adjustMemory(e.message.bodySize());
+            nextDiskSeq = l.entry().seq() + 1;
+            diskCount--;
+        }
+        if (end < loaded.size()) {
+            later(() -> applyLoaded(loaded, end, want, epoch));
+            return;
+        }
+        loading = false;
+        if (loaded.size() < want) {
+            diskCount = 0; // the index ran out early: records without bodies were never confirmed
+        }
+        List<Runnable> resume = new ArrayList<>(waitingForLoad);
+        waitingForLoad.clear();
+        resume.forEach(Runnable::run);
+        dispatch();
     }
 
     private static QueueEntry fromStore(MessageStore.Loaded l) {
@@ -923,6 +973,10 @@ public final class MessageQueue {
         if (deleted) {
             return;
         }
+        if (dispatchLater) {
+            updateSnapshot(); // a dispatch slice is scheduled: this turn had its share
+            return;
+        }
         int delivered = 0;
         while (!consumers.isEmpty()) {
             if (!expireHead() || ready.size() == 0) {
@@ -1002,6 +1056,9 @@ public final class MessageQueue {
      * a later turn goes on (and dispatches), so nothing may be taken from the head meanwhile.
      */
     private boolean expireHead() {
+        if (expireLater) {
+            return false; // a slice of expiry is scheduled: this turn had its share
+        }
         long now = System.currentTimeMillis();
         QueueEntry head;
         int expired = 0;

@@ -189,4 +189,22 @@ class LargeBatchTest {
         turns.all();
         assertEquals(N, fx.deadLetters.size());
     }
+
+    @Test
+    void batchesRejectedInPartsAreDeadLetteredInTheOrderTheyCame() throws Exception {
+        MessageQueue q = fx.queue("q", args("x-dead-letter-exchange", "dlx"));
+        publish(q, N, null);
+        RecordingConsumer c = new RecordingConsumer("c");
+        q.addConsumer(c, false).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        q.wakeup();
+        List<QueueEntry> all = take(c, N);
+        // As a channel hands a large nack over: parts larger than the queue's slice, one after the other.
+        for (int from = 0; from < N; from += 3000) {
+            q.reject(all.subList(from, Math.min(N, from + 3000)));
+        }
+        for (int i = 0; i < N; i++) {
+            QueueFixture.Death d = fx.deadLetters.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals(String.valueOf(i), new String(d.message().body()), "dead-letter " + i);
+        }
+    }
 }
