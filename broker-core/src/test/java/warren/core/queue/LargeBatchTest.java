@@ -60,6 +60,15 @@ class LargeBatchTest {
         return got;
     }
 
+    /** Publishes N messages and returns them as one consumer without limit got them (in order). */
+    private static List<QueueEntry> deliverAll(MessageQueue q) throws Exception {
+        publish(q, N, null);
+        RecordingConsumer c = new RecordingConsumer("c");
+        q.addConsumer(c, false).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        q.wakeup();
+        return take(c, N);
+    }
+
     @Test
     void aConsumerWithoutLimitGetsALargeBacklogWholeAndInOrderAndABatchRequeueComesBackInOrder() throws Exception {
         MessageQueue q = fx.queue("q", null);
@@ -83,11 +92,7 @@ class LargeBatchTest {
     @Test
     void rejectingALargeBatchDeadLettersEveryMessageInOrder() throws Exception {
         MessageQueue q = fx.queue("q", args("x-dead-letter-exchange", "dlx"));
-        publish(q, N, null);
-        RecordingConsumer c = new RecordingConsumer("c");
-        q.addConsumer(c, false).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        q.wakeup();
-        q.reject(take(c, N));
+        q.reject(deliverAll(q));
         await(q, k -> k.unacked() == 0);
         for (int i = 0; i < N; i++) {
             QueueFixture.Death d = fx.deadLetters.poll(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -193,11 +198,7 @@ class LargeBatchTest {
     @Test
     void batchesRejectedInPartsAreDeadLetteredInTheOrderTheyCame() throws Exception {
         MessageQueue q = fx.queue("q", args("x-dead-letter-exchange", "dlx"));
-        publish(q, N, null);
-        RecordingConsumer c = new RecordingConsumer("c");
-        q.addConsumer(c, false).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        q.wakeup();
-        List<QueueEntry> all = take(c, N);
+        List<QueueEntry> all = deliverAll(q);
         // As a channel hands a large nack over: parts larger than the queue's slice, one after the other.
         for (int from = 0; from < N; from += 3000) {
             q.reject(all.subList(from, Math.min(N, from + 3000)));

@@ -330,7 +330,8 @@ class LargeQueueOpsIT {
                     }
                     if (dt > TimeUnit.MILLISECONDS.toNanos(BOUND_MS)) {
                         synchronized (slow) {
-                            slow.add(dt / 1_000_000 + " ms at +" + (t0 - startedAt) / 1_000_000 + " ms");
+                            slow.add(dt / 1_000_000 + " ms at +" + (t0 - startedAt) / 1_000_000 + " ms ("
+                                    + java.time.LocalTime.now() + ")");
                         }
                     }
                 }
