@@ -1,11 +1,14 @@
 package warren.core.queue;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -54,6 +57,15 @@ public final class MessageQueue {
     /** Ready messages kept in memory per queue; the rest of a longer backlog waits on disk. */
     public static final int PAGE_IN_MEMORY = 20_000;
     private static final int PAGE_BATCH = 5_000;
+    /**
+     * Entries one turn of a long operation handles (requeue, ack, dead-lettering, expiry, purge,
+     * dispatch, recovery); the rest waits for a later turn. A queue runs on an I/O event loop of the
+     * daemon, and later turns come after that loop's next I/O pass, so other connections on the loop
+     * keep their latency whatever the size of the operation.
+     */
+    static final int SLICE = 2_048;
+    /** The same for dead-lettering (rejects, expiry), each of which also re-publishes the message: several times dearer. */
+    static final int DEAD_LETTER_SLICE = 512;
     /** Publishes waiting in the queue's mailbox above which publishers are paused, and below which resumed. */
     private static final int FLOW_PAUSE = 4_000;
     private static final int FLOW_RESUME = 1_000;
@@ -77,6 +89,10 @@ public final class MessageQueue {
     private long diskCount;
     private long nextDiskSeq;
     private boolean loading;
+    /** A dispatch turn is scheduled for later (the last one stopped at {@link #SLICE} deliveries). */
+    private boolean dispatchLater;
+    /** An expiry turn is scheduled for later (the last one stopped at {@link #SLICE} expired heads). */
+    private boolean expireLater;
     private int diskEpoch;
     private final List<Runnable> waitingForLoad = new ArrayList<>();
     /** DELIVERED marks of this dispatch turn, written together by {@link #handOverTurn()}. */
@@ -330,6 +346,10 @@ public final class MessageQueue {
                 loadMore();
                 return;
             }
+            if (!expireHead()) {
+                later(() -> getNow(ackRequired, f)); // a long run of expired heads goes first, in slices
+                return;
+            }
             QueueEntry e = nextLive();
             if (e != null) {
                 if (ackRequired) {
@@ -355,18 +375,11 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.ACK)) {
             return;
         }
-        executor.execute(() -> {
-            long bytes = 0;
-            for (QueueEntry e : entries) {
-                bytes += e.message.bodySize();
-            }
-            unacked -= entries.size();
-            host.adjustMemory(-bytes);
-            for (QueueEntry e : entries) {
-                forget(e);
-            }
-            updateSnapshot();
-        });
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
+            unacked--;
+            host.adjustMemory(-e.message.bodySize());
+            forget(e);
+        }, this::updateSnapshot)));
     }
 
     /** Puts entries back (nack/reject with requeue, recover, channel closed with unacked deliveries). */
@@ -374,18 +387,14 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.REQUEUE)) {
             return;
         }
-        executor.execute(() -> {
-            unacked -= entries.size();
-            if (deleted) {
-                return;
-            }
-            for (QueueEntry e : entries) {
+        // Oldest first, a slice a turn: what a consumer gets between two slices is still in queue order.
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
+            unacked--;
+            if (!deleted) {
                 e.redelivered = true;
                 ready.requeue(e);
             }
-            dispatch();
-            updateSnapshot();
-        });
+        }, this::dispatch)));
     }
 
     /** nack/reject without requeue: dead-letter (reason rejected) or drop. */
@@ -393,13 +402,78 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.REJECT)) {
             return;
         }
-        executor.execute(() -> {
-            unacked -= entries.size();
-            for (QueueEntry e : entries) {
-                discard(e, "rejected");
+        executor.execute(() -> addBatch(new Batch(entries, DEAD_LETTER_SLICE, e -> {
+            unacked--;
+            discard(e, "rejected");
+        }, this::updateSnapshot)));
+    }
+
+    /** A batch of settled entries (ack, requeue, reject) to work through, {@code slice} a turn. */
+    private static final class Batch {
+        final List<QueueEntry> entries;
+        final int slice;
+        final Consumer<QueueEntry> each;
+        final Runnable afterSlice;
+        int next;
+
+        Batch(List<QueueEntry> entries, int slice, Consumer<QueueEntry> each, Runnable afterSlice) {
+            this.entries = entries;
+            this.slice = slice;
+            this.each = each;
+            this.afterSlice = afterSlice;
+        }
+    }
+
+    /** Settled batches not yet worked through, in arrival order; the first is under way. */
+    private final ArrayDeque<Batch> batches = new ArrayDeque<>();
+
+    /**
+     * Queues a batch behind those still under way, so batches are worked through in the order they
+     * came (a channel hands a 100k nack over in parts: they must dead-letter in order).
+     */
+    private void addBatch(Batch b) {
+        batches.add(b);
+        if (batches.size() == 1) {
+            workOnBatches();
+        }
+    }
+
+    /** One slice of the first batch; the rest on a later turn. */
+    private void workOnBatches() {
+        Batch b = batches.peek();
+        int end = Math.min(b.entries.size(), b.next + b.slice);
+        try {
+            for (int i = b.next; i < end; i++) {
+                b.each.accept(b.entries.get(i));
             }
-            updateSnapshot();
-        });
+            b.afterSlice.run();
+        } finally {
+            b.next = end;
+            if (end == b.entries.size()) {
+                batches.poll();
+            }
+            if (!batches.isEmpty()) {
+                later(this::workOnBatches);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the queue's executor after what is waiting there now. On an event loop
+     * (a {@link ScheduledExecutorService}) it is scheduled with no delay, which runs it after the
+     * loop's next I/O pass: a task it merely executed would run in the same pass of tasks, so a
+     * chain of slices would keep the sockets waiting just as one long loop does.
+     */
+    private void later(Runnable task) {
+        if (executor instanceof ScheduledExecutorService loop) {
+            try {
+                loop.schedule(task, 0, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("{}: executor shut down; the rest of a long operation is dropped", this);
+            }
+        } else {
+            executor.execute(task);
+        }
     }
 
     private boolean settledRemotely(List<QueueEntry> entries, RemoteQueues.Settle how) {
@@ -454,18 +528,34 @@ public final class MessageQueue {
         if (r != null) {
             return r.purge(this);
         }
-        return call(() -> {
-            checkNotDeleted();
-            int n = readyCount();
-            host.adjustMemory(-ready.bytes());
-            QueueEntry e;
-            while ((e = ready.poll()) != null) {
-                forget(e);
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                checkNotDeleted();
+                int n = readyCount();
+                host.adjustMemory(-ready.bytes());
+                ReadyList dropped = ready.takeAll(); // the queue is empty from now on
+                dropDiskBacklog();
+                updateSnapshot();
+                forgetInSlices(dropped, () -> f.complete(n));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
             }
-            dropDiskBacklog();
-            updateSnapshot();
-            return n;
         });
+        return f;
+    }
+
+    /** Drops the store records of the entries in {@code dropped}, a slice a turn; then runs {@code done}. */
+    private void forgetInSlices(ReadyList dropped, Runnable done) {
+        QueueEntry e;
+        for (int i = 0; i < SLICE && (e = dropped.poll()) != null; i++) {
+            forget(e);
+        }
+        if (dropped.size() > 0) {
+            later(() -> forgetInSlices(dropped, done));
+        } else {
+            done.run();
+        }
     }
 
     /**
@@ -666,32 +756,47 @@ public final class MessageQueue {
         int epoch = diskEpoch;
         int want = (int) Math.min(PAGE_BATCH, diskCount);
         store.read(storeKey, nextDiskSeq, want).whenComplete((loaded, err) -> executor.execute(() -> {
-            loading = false;
-            if (deleted || epoch != diskEpoch) {
-                return;
-            }
             if (err != null) {
-                LOG.error("cannot page in messages of {}", this, err);
+                loading = false;
+                if (!deleted && epoch == diskEpoch) {
+                    LOG.error("cannot page in messages of {}", this, err);
+                }
                 return;
             }
-            for (MessageStore.Loaded l : loaded) {
-                if (l.entry().seq() < nextDiskSeq) {
-                    continue;
-                }
-                QueueEntry e = fromStore(l);
-                ready.addLast(e);
-                host.adjustMemory(e.message.bodySize());
-                nextDiskSeq = l.entry().seq() + 1;
-                diskCount--;
-            }
-            if (loaded.size() < want) {
-                diskCount = 0; // the index ran out early: records without bodies were never confirmed
-            }
-            List<Runnable> resume = new ArrayList<>(waitingForLoad);
-            waitingForLoad.clear();
-            resume.forEach(Runnable::run);
-            dispatch();
+            applyLoaded(loaded, 0, want, epoch);
         }));
+    }
+
+    /** Puts paged-in entries from {@code from} on into memory, {@link #SLICE} a turn. */
+    private void applyLoaded(List<MessageStore.Loaded> loaded, int from, int want, int epoch) {
+        if (deleted || epoch != diskEpoch) {
+            loading = false; // purged or deleted meanwhile: what is left of this batch is gone too
+            return;
+        }
+        int end = Math.min(loaded.size(), from + SLICE);
+        for (int i = from; i < end; i++) {
+            MessageStore.Loaded l = loaded.get(i);
+            if (l.entry().seq() < nextDiskSeq) {
+                continue;
+            }
+            QueueEntry e = fromStore(l);
+            ready.addLast(e);
+            host.adjustMemory(e.message.bodySize());
+            nextDiskSeq = l.entry().seq() + 1;
+            diskCount--;
+        }
+        if (end < loaded.size()) {
+            later(() -> applyLoaded(loaded, end, want, epoch));
+            return;
+        }
+        loading = false;
+        if (loaded.size() < want) {
+            diskCount = 0; // the index ran out early: records without bodies were never confirmed
+        }
+        List<Runnable> resume = new ArrayList<>(waitingForLoad);
+        waitingForLoad.clear();
+        resume.forEach(Runnable::run);
+        dispatch();
     }
 
     private static QueueEntry fromStore(MessageStore.Loaded l) {
@@ -709,19 +814,34 @@ public final class MessageQueue {
 
     /** Boot: rebuilds this durable queue from what the store recovered. */
     public CompletableFuture<Void> recover(MessageStore.RecoveredQueue rq) {
-        return call(() -> {
-            for (MessageStore.Loaded l : rq.head()) {
-                QueueEntry e = fromStore(l);
-                ready.addLast(e);
-                host.adjustMemory(e.message.bodySize());
-            }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        executor.execute(() -> {
             nextSeq = rq.lastSeq() + 1;
             diskCount = rq.total() - rq.head().size();
             nextDiskSeq = rq.nextUnloadedSeq();
+            recoverSlice(rq.head(), 0, f);
+        });
+        return f;
+    }
+
+    private void recoverSlice(List<MessageStore.Loaded> head, int from, CompletableFuture<Void> f) {
+        try {
+            int end = Math.min(head.size(), from + SLICE);
+            for (int i = from; i < end; i++) {
+                QueueEntry e = fromStore(head.get(i));
+                ready.addLast(e);
+                host.adjustMemory(e.message.bodySize());
+            }
+            if (end < head.size()) {
+                later(() -> recoverSlice(head, end, f));
+                return;
+            }
             expireHead();
             updateSnapshot();
-            return null;
-        });
+            f.complete(null);
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
     }
 
     private boolean consumersCanTakeNow() {
@@ -853,9 +973,17 @@ public final class MessageQueue {
         if (deleted) {
             return;
         }
+        if (dispatchLater) {
+            updateSnapshot(); // a dispatch slice is scheduled: this turn had its share
+            return;
+        }
+        int delivered = 0;
         while (!consumers.isEmpty()) {
-            expireHead();
-            if (ready.size() == 0) {
+            if (!expireHead() || ready.size() == 0) {
+                break;
+            }
+            if (delivered++ == SLICE) {
+                dispatchLater(); // a consumer without prefetch limit takes a large backlog a slice a turn
                 break;
             }
             ConsumerSlot slot = pickConsumer();
@@ -877,6 +1005,16 @@ public final class MessageQueue {
         expireHead();
         maybeLoadMore();
         updateSnapshot();
+    }
+
+    private void dispatchLater() {
+        if (!dispatchLater) {
+            dispatchLater = true;
+            later(() -> {
+                dispatchLater = false;
+                dispatch();
+            });
+        }
     }
 
     private ConsumerSlot pickConsumer() {
@@ -912,16 +1050,42 @@ public final class MessageQueue {
         return null;
     }
 
-    /** Drops/dead-letters expired messages at the head (RabbitMQ expires at the head only). */
-    private void expireHead() {
+    /**
+     * Drops/dead-letters expired messages at the head (RabbitMQ expires at the head only), at most
+     * {@link #DEAD_LETTER_SLICE} a turn. Returns false when it stopped there with more expired heads waiting:
+     * a later turn goes on (and dispatches), so nothing may be taken from the head meanwhile.
+     */
+    private boolean expireHead() {
+        if (expireLater) {
+            return false; // a slice of expiry is scheduled: this turn had its share
+        }
         long now = System.currentTimeMillis();
         QueueEntry head;
+        int expired = 0;
         while ((head = ready.peek()) != null && head.expiresAtMillis <= now) {
+            if (expired++ == DEAD_LETTER_SLICE) {
+                expireLater();
+                return false;
+            }
             ready.poll();
             discard(head, "expired");
         }
         if (head != null && head.expiresAtMillis != Long.MAX_VALUE) {
             scheduleExpiry(head.expiresAtMillis);
+        }
+        return true;
+    }
+
+    private void expireLater() {
+        if (!expireLater) {
+            expireLater = true;
+            later(() -> {
+                expireLater = false;
+                if (expireHead()) {
+                    dispatch();
+                }
+                updateSnapshot();
+            });
         }
     }
 
@@ -933,8 +1097,10 @@ public final class MessageQueue {
         long delay = Math.max(0, at - System.currentTimeMillis());
         host.timer().schedule(() -> executor.execute(() -> {
             expiryCheckAt = Long.MAX_VALUE;
-            expireHead();
-            dispatch();
+            if (expireHead()) {
+                dispatch();
+            }
+            updateSnapshot();
         }), delay, TimeUnit.MILLISECONDS);
     }
 

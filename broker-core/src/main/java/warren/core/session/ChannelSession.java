@@ -2,7 +2,9 @@ package warren.core.session;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +98,7 @@ final class ChannelSession {
     private boolean closing;
 
     private final Map<String, ChannelConsumer> consumers = new LinkedHashMap<>();
-    private final LinkedHashMap<Long, Unacked> unacked = new LinkedHashMap<>();
+    private LinkedHashMap<Long, Unacked> unacked = new LinkedHashMap<>();
     private long nextDeliveryTag = 1;
     private int prefetchPerConsumer;
     private volatile int prefetchChannel;
@@ -869,12 +871,25 @@ final class ChannelSession {
         return new ChannelException(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + tag);
     }
 
-    private void settle(List<Unacked> settled, Settle how) {
-        if (settled.isEmpty()) {
-            return;
+    /** Deliveries settled in one turn of the connection's thread; the rest wait for a later turn. */
+    private static final int SETTLE_SLICE = 2_048;
+
+    private void settle(Collection<Unacked> settled, Settle how) {
+        if (!settled.isEmpty()) {
+            settleSlice(settled.iterator(), how);
         }
+    }
+
+    /**
+     * Hands up to {@link #SETTLE_SLICE} settled deliveries to their queues (each queue takes its part
+     * in slices too); the rest go on a later turn, after the connection thread's pending I/O, so that
+     * settling 200k deliveries (channel close, basic.recover, multiple ack/nack) never holds the event
+     * loop that other connections share.
+     */
+    private void settleSlice(Iterator<Unacked> settled, Settle how) {
         Map<MessageQueue, List<QueueEntry>> byQueue = new IdentityHashMap<>(2);
-        for (Unacked u : settled) {
+        for (int i = 0; i < SETTLE_SLICE && settled.hasNext(); i++) {
+            Unacked u = settled.next();
             byQueue.computeIfAbsent(u.queue, k -> new ArrayList<>()).add(u.entry);
             if (u.consumer != null) {
                 u.consumer.release();
@@ -888,13 +903,21 @@ final class ChannelSession {
             }
             e.getKey().wakeup();
         }
+        if (settled.hasNext()) {
+            connection.executeLater(() -> settleSlice(settled, how));
+        }
+    }
+
+    /** Every unacked delivery, in delivery-tag order, leaving the channel with none (no copy: the map is handed over). */
+    private Collection<Unacked> takeAllUnacked() {
+        Collection<Unacked> all = unacked.values();
+        unacked = new LinkedHashMap<>();
+        return all;
     }
 
     private void recover(boolean requeue) {
         // RabbitMQ supports recover only with requeue semantics; requeue=false also redelivers.
-        List<Unacked> all = new ArrayList<>(unacked.values());
-        unacked.clear();
-        settle(all, Settle.REQUEUE);
+        settle(takeAllUnacked(), Settle.REQUEUE);
     }
 
     boolean reserveGlobal() {
@@ -1004,11 +1027,10 @@ final class ChannelSession {
             c.queue.removeConsumer(c);
         }
         consumers.clear();
-        List<Unacked> all = new ArrayList<>(unacked.values());
-        all.addAll(txSettled);
-        unacked.clear();
+        List<Unacked> inTx = new ArrayList<>(txSettled);
         txSettled.clear();
-        settle(all, Settle.REQUEUE);
+        settle(takeAllUnacked(), Settle.REQUEUE);
+        settle(inTx, Settle.REQUEUE);
         txActions.clear();
         pendingConfirms.clear();
     }

@@ -562,6 +562,11 @@ public final class ConnectionSession implements Broker.ConnectionView {
         io.execute(task);
     }
 
+    /** Runs on this connection's thread after its pending socket I/O (the next slice of long work). */
+    void executeLater(Runnable task) {
+        io.executeLater(task);
+    }
+
     boolean isWritable() {
         return io.isWritable();
     }

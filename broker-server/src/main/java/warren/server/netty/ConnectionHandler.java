@@ -180,6 +180,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
     }
 
     @Override
+    public void executeLater(Runnable task) {
+        // Scheduled tasks are taken in only at the start of the loop's next pass of tasks, after its I/O;
+        // an executed one would run in the current pass, before any socket is read.
+        try {
+            channel.eventLoop().schedule(task, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("event loop shut down; a task of connection {} dropped", channel, e);
+        }
+    }
+
+    @Override
     public boolean isWritable() {
         return channel.isWritable();
     }

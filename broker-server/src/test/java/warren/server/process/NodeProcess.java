@@ -214,7 +214,9 @@ public final class NodeProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.add("-XX:+UseG1GC");
+        if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            cmd.add("-XX:+UseG1GC"); // unless the caller chose a collector
+        }
         cmd.add("-Dwarren.home=" + dir);
         cmd.add("-cp");
         cmd.add(classpath());
