@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PikaInteropIT extends AmqpIT {
 
     /** The first interpreter that can import pika: Debian's /usr/bin/python3 first (pyenv shims may lack it). */
-    private static String pythonWithPika() throws Exception {
+    static String pythonWithPika() throws Exception {
         for (String py : List.of("/usr/bin/python3", "python3")) {
             if (py.startsWith("/") && !new File(py).canExecute()) {
                 continue;
