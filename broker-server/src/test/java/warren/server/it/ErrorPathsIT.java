@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -277,14 +276,7 @@ class ErrorPathsIT extends AmqpIT {
                 "except pika.exceptions.ProbableAccessDeniedError as e:",
                 "    print('access denied', e)",
                 ""));
-        Process p = new ProcessBuilder(python, script.toString(), String.valueOf(broker.port()))
-                .redirectErrorStream(true).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("pika script did not finish");
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "pika script failed:\n" + out);
+        String out = PikaInteropIT.runPika(python, script, String.valueOf(broker.port()));
         List<String> lines = out.lines().toList();
         assertEquals("404 255 True", lines.get(0), out);
         assertEquals("after True", lines.get(1), out);
