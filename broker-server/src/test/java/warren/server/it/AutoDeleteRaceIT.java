@@ -83,6 +83,9 @@ class AutoDeleteRaceIT extends AmqpIT {
 
     @Test
     void autoDeleteQueueRedeclaredRightAfterItsLastConsumersChannelCloses() throws Exception {
+        // RabbitMQ 3.10 itself sometimes answers this redeclare for the queue the channel close is about to
+        // auto-delete (the publish below then vanishes with it); Warren guarantees the queue exists
+        assumeEmbedded("RabbitMQ can declare-ok a queue its channel's close is about to auto-delete");
         String name = cleanupQueue(unique("ad-channel"));
         Connection consumer = connect();
         Channel ch = other.createChannel();
