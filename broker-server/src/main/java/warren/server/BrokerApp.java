@@ -107,7 +107,10 @@ final class BrokerApp implements AutoCloseable {
 
             joinCluster(server, replicator, formation);
 
-            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
+            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops)
+                    .limits(((Number) config.values().getOrDefault("connection_max", Integer.MAX_VALUE)).intValue(),
+                            ((Number) config.values().getOrDefault("handshake_timeout",
+                                    AmqpServer.DEFAULT_HANDSHAKE_TIMEOUT_MS)).longValue());
             started.push(amqp);
             amqpAddress = amqp.start();
             return this;

@@ -258,6 +258,7 @@ public final class VirtualHost implements QueueHost {
             existing.arguments().assertEquivalent(parsed, queueName, name);
             return existing;
         }
+        broker.limits().checkQueueLimit(name, queueName, queues.size());
         MessageQueue q = new MessageQueue(name, queueName, durable, exclusive, autoDelete, exclusive ? owner : null,
                 parsed, broker.nextQueueExecutor(), this, broker.store());
         if (homeNode != null && !homeNode.equals(broker.settings().nodeName())) {

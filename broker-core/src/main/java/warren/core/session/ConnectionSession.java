@@ -80,6 +80,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private int heldPublishes;
     private boolean hasPublished;
     private boolean flowPaused;
+    /** The vhost this connection is counted in for max-connections (released at terminate), or null. */
+    private String countedVhost;
     private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(on));
 
     public ConnectionSession(Broker broker, ConnectionIo io) {
@@ -250,8 +252,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private void onTuneOk(ConnectionTuneOk ok) {
         int requestedChannelMax = ok.channelMax() == 0 ? 65535 : ok.channelMax();
         if (requestedChannelMax > channelMax) {
-            failNegotiation("channel_max", ok.channelMax(), "higher than the maximum", channelMax);
-            return;
+            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated channel_max = " + ok.channelMax()
+                    + (ok.channelMax() == 0 ? " (no limit)" : "") + " is higher than the maximum allowed value ("
+                    + channelMax + ")", ok.classId(), ok.methodId());
         }
         channelMax = requestedChannelMax;
         long requested = Integer.toUnsignedLong(ok.frameMax()); // an unsigned long on the wire
@@ -291,6 +294,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
             throw new ConnectionException(ReplyCode.NOT_ALLOWED, "vhost " + vhostName + " not found",
                     open.classId(), open.methodId());
         }
+        broker.limits().acquireConnection(vhostName, user.name());
+        countedVhost = vhostName;
         if (!broker.hasAnyPermission(vhostName, user.name())) {
             throw new ConnectionException(ReplyCode.NOT_ALLOWED, "access to vhost '" + vhostName
                     + "' refused for user '" + user.name() + "'", open.classId(), open.methodId());
@@ -317,10 +322,12 @@ public final class ConnectionSession implements Broker.ConnectionView {
                 throw new ConnectionException(ReplyCode.CHANNEL_ERROR, "expected 'channel.open' on channel " + id
                         + ", got " + m.name(), m.classId(), m.methodId());
             }
-            if (id > channelMax) {
-                throw new ConnectionException(ReplyCode.NOT_ALLOWED, "channel " + id + " above channel_max "
-                        + channelMax, m.classId(), m.methodId());
+            if (channels.size() >= channelMax) {
+                // As RabbitMQ: the number of open channels is bounded, not the channel number.
+                throw new ConnectionException(ReplyCode.NOT_ALLOWED, "number of channels opened (" + channels.size()
+                        + ") has reached the negotiated channel_max (" + channelMax + ")");
             }
+            broker.limits().acquireChannel(user.name());
             channels.put(id, new ChannelSession(this, id));
             assemblers.put(id, new CommandAssembler(settings.maxMessageSize()));
             send(id, new ChannelOpenOk());
@@ -387,7 +394,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     }
 
     private void removeChannel(int id) {
-        channels.remove(id);
+        if (channels.remove(id) != null) {
+            broker.limits().releaseChannels(user.name(), 1);
+        }
         assemblers.remove(id);
     }
 
@@ -418,6 +427,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
         releaseChannels();
         state = State.CLOSED;
         broker.unregister(this);
+        if (countedVhost != null) {
+            broker.limits().releaseConnection(countedVhost, user.name());
+            countedVhost = null;
+        }
         broker.memory().removeListener(alarmListener);
         if (vhost != null) {
             vhost.connectionClosed(this);
@@ -428,6 +441,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private void releaseChannels() {
         for (ChannelSession c : new ArrayList<>(channels.values())) {
             c.release();
+        }
+        if (!channels.isEmpty()) {
+            broker.limits().releaseChannels(user.name(), channels.size());
         }
         channels.clear();
         assemblers.clear();

@@ -155,6 +155,29 @@ public final class WarrenCtl {
                 "Listing permissions for user \"" + inv.arg(0) + "\" ...", "list_user_permissions",
                 Map.of("user", inv.arg(0)), List.of("vhost", "configure", "write", "read"),
                 List.of("vhost", "configure", "write", "read")));
+        add("set_vhost_limits", "set_vhost_limits [--vhost <vhost>] <definition>", 1, 1, inv -> simple(inv,
+                "Setting vhost limits to \"" + inv.arg(0) + "\" for vhost \"" + inv.vhost() + "\" ...",
+                "set_vhost_limits", Map.of("vhost", inv.vhost(), "definition", inv.arg(0))));
+        add("clear_vhost_limits", "clear_vhost_limits [--vhost <vhost>]", 0, 0, inv -> simple(inv,
+                "Clearing vhost \"" + inv.vhost() + "\" limits ...", "clear_vhost_limits",
+                Map.of("vhost", inv.vhost())));
+        add("list_vhost_limits", "list_vhost_limits [--vhost <vhost>] [--global]", 0, 1, inv -> listLimits(inv,
+                "vhost", inv.vhost(), ""));
+        add("set_user_limits", "set_user_limits <username> <definition>", 2, 2, inv -> simple(inv,
+                "Setting user limits to \"" + inv.arg(1) + "\" for user \"" + inv.arg(0) + "\" ...",
+                "set_user_limits", Map.of("user", inv.arg(0), "definition", inv.arg(1))));
+        add("clear_user_limits", "clear_user_limits <username> <limit_type> | all", 2, 2, inv -> simple(inv,
+                inv.arg(1).equals("all") ? "Clearing all limits for user \"" + inv.arg(0) + "\" ..."
+                        : "Clearing \"" + inv.arg(1) + "\" limit for user \"" + inv.arg(0) + "\" ...",
+                "clear_user_limits", Map.of("user", inv.arg(0), "limit", inv.arg(1))));
+        add("list_user_limits", "list_user_limits [--user <username>] [--global]", 0, 3, inv -> {
+            List<String> args = inv.opts.args();
+            int at = args.indexOf("--user");
+            if (at >= 0 && at + 1 >= args.size()) {
+                throw new CtlException(ExitCodes.USAGE, "Error: option --user needs a value");
+            }
+            return listLimits(inv, "user", at >= 0 ? args.get(at + 1) : "guest", "{}");
+        });
         add("list_queues", "list_queues [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
                 "Timeout: " + inv.timeoutSeconds() + ".0 seconds ...\nListing queues for vhost " + inv.vhost() + " ...",
                 "list_queues", Map.of("vhost", inv.vhost()), List.of("name", "messages"),
@@ -262,6 +285,43 @@ public final class WarrenCtl {
             }
         }
         return out;
+    }
+
+    /**
+     * list_vhost_limits / list_user_limits: one owner's limits as JSON ({@code none} printed when it has
+     * none: rabbitmqctl prints an empty line for a vhost, {} for a user), or with --global a table of
+     * every owner that has limits.
+     */
+    private static int listLimits(Invocation inv, String kind, String owner, String none) throws CtlException {
+        List<String> args = inv.opts.args();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--user") && kind.equals("user")) {
+                i++;
+            } else if (!a.equals("--global")) {
+                throw new CtlException(ExitCodes.USAGE, "Error (argument validation): too many arguments.\nUsage: "
+                        + "warrenctl " + COMMANDS.get("list_" + kind + "_limits").usage());
+            }
+        }
+        if (args.contains("--global")) {
+            inv.out.banner("Listing limits for all " + kind + "s ...");
+            JsonNode rows = inv.call("list_" + kind + "_limits", Map.of("global", true));
+            if (rows.isEmpty() && !inv.opts.json()) {
+                inv.out.line("");
+            } else {
+                inv.out.rows(rows, List.of(kind, "limits"));
+            }
+            return ExitCodes.OK;
+        }
+        inv.out.banner("Listing limits for " + kind + " \"" + owner + "\" ...");
+        JsonNode rows = inv.call("list_" + kind + "_limits", Map.of(kind, owner));
+        String limits = rows.path(0).path("limits").asText("{}");
+        if (inv.opts.json()) {
+            inv.out.json(Map.of("message", limits));
+        } else {
+            inv.out.line(limits.equals("{}") ? none : limits);
+        }
+        return ExitCodes.OK;
     }
 
     private static int clusterStatus(Invocation inv) throws CtlException {
@@ -408,6 +468,9 @@ public final class WarrenCtl {
         private CtlException refused(ControlException e) {
             if (e.kind().equals("bad_request") || e.kind().equals("unknown_command")) {
                 return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage());
+            }
+            if (e.kind().equals("limits_error")) {
+                return new CtlException(ExitCodes.UNAVAILABLE, "Error:\n" + e.getMessage());
             }
             Integer code = CLUSTER_REFUSALS.get(e.kind());
             if (code != null) {

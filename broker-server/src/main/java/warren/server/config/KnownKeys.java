@@ -54,6 +54,10 @@ public final class KnownKeys {
             return value;
         }));
         add("channel_max", ValueType.integer(0, 65535, "a whole number 0-65535 (0 means 65535)"));
+        add("handshake_timeout", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of milliseconds >= 1"));
+        add("connection_max", ValueType.simple("a whole number of connections >= 0, or infinity", text ->
+                "infinity".equals(text) ? Long.valueOf(Integer.MAX_VALUE)
+                        : ValueType.integer(0, Integer.MAX_VALUE, "").parse(text)));
         add("max_message_size", ValueType.integer(1, 536870912, "a whole number of bytes 1-536870912 (512 MiB)"));
         add("vm_memory_high_watermark.relative", ValueType.decimal(0.0, 1.0, "a fraction of the heap between 0.0 and 1.0, e.g. 0.4"));
         add("log.console", ValueType.bool());

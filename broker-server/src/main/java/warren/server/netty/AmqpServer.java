@@ -29,6 +29,8 @@ public final class AmqpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
     static final int LOW_WATER_MARK = 256 * 1024;
     static final int HIGH_WATER_MARK = 1024 * 1024;
+    /** RabbitMQ's {@code handshake_timeout} default. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
     private final Broker broker;
     private final String host;
@@ -38,6 +40,8 @@ public final class AmqpServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
     private volatile Channel serverChannel;
     private volatile boolean closed;
+    private int connectionMax = Integer.MAX_VALUE;
+    private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
     public AmqpServer(Broker broker, String host, int port) {
         this(broker, host, port, EventLoops.create(), true);
@@ -65,6 +69,19 @@ public final class AmqpServer implements AutoCloseable {
         return loops;
     }
 
+    /**
+     * Connection-level limits; call before {@link #start()}.
+     *
+     * @param connectionMax      most AMQP connections at once ({@code connection_max}); Integer.MAX_VALUE: no limit
+     * @param handshakeTimeoutMs a connection not open (protocol header through connection.open-ok) this long
+     *                           after it was accepted is closed ({@code handshake_timeout})
+     */
+    public AmqpServer limits(int connectionMax, long handshakeTimeoutMs) {
+        this.connectionMax = connectionMax;
+        this.handshakeTimeoutMs = handshakeTimeoutMs;
+        return this;
+    }
+
     /** Binds and returns the bound address (port 0 picks a free port). */
     public InetSocketAddress start() throws InterruptedException {
         if (closed) {
@@ -79,12 +96,13 @@ public final class AmqpServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .handler(new AcceptGate(connectionMax, FdReserve.forThisProcess()))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(LOW_WATER_MARK, HIGH_WATER_MARK))
-                .childHandler(new AmqpChannelInitializer(broker, connections));
+                .childHandler(new AmqpChannelInitializer(broker, connections, handshakeTimeoutMs));
         InetSocketAddress bindTo = address(host, port);
         Channel ch;
         try {

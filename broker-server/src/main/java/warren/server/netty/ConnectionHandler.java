@@ -34,6 +34,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
     private volatile ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private InetSocketAddress local;
+    private boolean headerReceived;
 
     ConnectionHandler(Broker broker, Channel channel) {
         this.channel = channel;
@@ -52,7 +53,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
 
     /** A valid protocol header arrived (called by {@link ProtocolHeaderHandler} on the event loop). */
     void start() {
+        headerReceived = true;
         session.start();
+    }
+
+    /**
+     * handshake_timeout: the connection is still not open (connection.open-ok not sent). Logged as
+     * RabbitMQ logs it: {@code {handshake_timeout,handshake}} while the protocol header is awaited,
+     * {@code {handshake_timeout,frame_header}} once the handshake's frames are.
+     */
+    void onHandshakeTimeout() {
+        if (session.vhost() != null || !channel.isOpen()) {
+            return;
+        }
+        LOG.error("closing AMQP connection {}: {handshake_timeout,{}}", session.name(),
+                headerReceived ? "frame_header" : "handshake");
+        session.terminate();
+        channel.close();
     }
 
     private void onFrameError(ConnectionException e) {

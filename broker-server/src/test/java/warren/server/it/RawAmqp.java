@@ -309,6 +309,10 @@ final class RawAmqp implements Closeable {
         return new Close(f.channel, code, new String(text, StandardCharsets.UTF_8), cls, meth);
     }
 
+    Socket socket() {
+        return socket;
+    }
+
     void setSoTimeout(int ms) throws SocketException {
         socket.setSoTimeout(ms);
     }

@@ -42,6 +42,7 @@ public final class NodeProcess implements AutoCloseable {
     private Path cookieFile;
     private String extraConfig = "";
     private int fixedAmqpPort;
+    private List<String> launcher = List.of();
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
@@ -73,6 +74,15 @@ public final class NodeProcess implements AutoCloseable {
     /** Starts on this AMQP port from now on instead of a fresh free one (e.g. a port something else holds). */
     public NodeProcess amqpPort(int port) {
         this.fixedAmqpPort = port;
+        return this;
+    }
+
+    /**
+     * A command the JVM is started through, e.g. {@code prlimit --nofile=1024:1024 --} to run the node with a
+     * lowered file-descriptor limit; call before {@link #start()}.
+     */
+    public NodeProcess launcher(String... command) {
+        this.launcher = List.of(command);
         return this;
     }
 
@@ -191,7 +201,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
         Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n" + extraConfig);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.add("-XX:+UseG1GC");
