@@ -76,6 +76,12 @@ public final class BrokerDaemon implements AutoCloseable {
             LOG.info("config file: {}", server.configFile() == null ? "(none, built-in defaults)" : server.configFile());
             LOG.info("data dir: {}, log base: {}, cookie file: {}", server.dataDir(), server.logBase(),
                     server.cookieFile());
+            // a busy AMQP port stops the boot before anything is written (data dir, cluster state, store)
+            try {
+                warren.server.netty.AmqpServer.checkCanListen(server.listener().host(), server.listener().port());
+            } catch (ConfigError e) {
+                throw new ConfigError("node " + server.nodeName() + " could not start: " + e.getMessage(), e);
+            }
             cookie = Cookie.loadOrCreate(server.cookieFile());
             createDataDir(server);
             clusterState = ClusterState.load(server.dataDir());

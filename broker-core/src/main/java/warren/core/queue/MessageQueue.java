@@ -82,6 +82,13 @@ public final class MessageQueue {
     private int roundRobin;
     private boolean hadConsumer;
     private boolean deleted;
+    /**
+     * Set (from any thread) once the queue is certain to go: deleted on its thread, or its exclusive owner
+     * closed. A declare that finds it waits for {@link #whenRemoved()} and makes a new queue instead.
+     */
+    private volatile boolean goingAway;
+    /** Completes when the vhost has dropped this queue's definition (the name is free again). */
+    private final CompletableFuture<Void> removed = new CompletableFuture<>();
     private long lastUsedMillis = System.currentTimeMillis();
     private long expiryCheckAt = Long.MAX_VALUE;
     private volatile Counts snapshot = new Counts(0, 0, 0);
@@ -321,6 +328,9 @@ public final class MessageQueue {
         }
         touch();
         if (consumers.isEmpty() && autoDelete && hadConsumer && !deleted) {
+            // Deleted here, in the same turn: whatever the queue runs next (a redeclare's count, a consume)
+            // already finds it gone, never a queue that is about to vanish.
+            forceDelete();
             host.deleteUnused(this, "auto-delete: last consumer cancelled");
         }
         dispatch();
@@ -558,9 +568,13 @@ public final class MessageQueue {
         }
     }
 
+    /** What {@link #delete} answers when the queue was already deleted by something else. */
+    public static final int ALREADY_DELETED = -1;
+
     /**
      * Marks the queue deleted after checking if-unused / if-empty (406 otherwise); consumers get a
-     * cancel notification. Returns the number of ready messages dropped.
+     * cancel notification. Returns the number of ready messages dropped, or {@link #ALREADY_DELETED}
+     * if something else deleted it first (that deleter removes the definition).
      */
     public CompletableFuture<Integer> delete(boolean ifUnused, boolean ifEmpty) {
         RemoteQueues r = remote;
@@ -568,7 +582,9 @@ public final class MessageQueue {
             return r.delete(this, ifUnused, ifEmpty);
         }
         return call(() -> {
-            checkNotDeleted();
+            if (deleted) {
+                return ALREADY_DELETED; // auto-delete, x-expires or another delete won: not an error
+            }
             if (ifUnused && !consumers.isEmpty()) {
                 throw new ChannelException(ReplyCode.PRECONDITION_FAILED, QueueArguments.describe(name, vhost)
                         + " in use");
@@ -581,9 +597,34 @@ public final class MessageQueue {
         });
     }
 
+    /**
+     * True once the queue is certain to go (deleted, being deleted, or its exclusive owner closed) even if
+     * its definition is still listed; safe from any thread.
+     */
+    public boolean isGoingAway() {
+        return goingAway;
+    }
+
+    /** The queue will go (its exclusive owner closed): declares wait for its removal from now on. */
+    public void markGoingAway() {
+        goingAway = true;
+    }
+
+    /** Completes once the vhost no longer lists this queue (so its name can be declared anew). */
+    public CompletableFuture<Void> whenRemoved() {
+        return removed;
+    }
+
+    /** The vhost dropped this queue's definition. */
+    public void markRemoved() {
+        goingAway = true;
+        removed.complete(null);
+    }
+
     /** Deletes without conditions (vhost deletion, exclusive owner gone); returns dropped count. */
     public CompletableFuture<Integer> deleteNow() {
         if (remote != null) {
+            goingAway = true;
             deleted = true; // the home node dropped its messages; only the definition was here
             return CompletableFuture.completedFuture(0);
         }
@@ -591,6 +632,7 @@ public final class MessageQueue {
     }
 
     private int forceDelete() {
+        goingAway = true;
         int n = readyCount();
         if (persistentQueue || pagingEnabled) {
             store.removeRange(storeKey, 0, Long.MAX_VALUE);
@@ -1111,6 +1153,7 @@ public final class MessageQueue {
         long due = lastUsedMillis + arguments.expires - System.currentTimeMillis();
         if (due <= 0 && consumers.isEmpty()) {
             LOG.debug("queue '{}' in vhost '{}' unused for {} ms: deleting (x-expires)", name, vhost, arguments.expires);
+            forceDelete();
             host.deleteUnused(this, "x-expires");
             return;
         }

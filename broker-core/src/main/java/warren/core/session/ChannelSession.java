@@ -241,8 +241,8 @@ final class ChannelSession {
             case (60 << 16) | 20: return consume((BasicConsume) m);
             case (60 << 16) | 30: return cancel((BasicCancel) m);
             case (60 << 16) | 70: return get((BasicGet) m);
-            case (60 << 16) | 100: recover(true); return null;
-            case (60 << 16) | 110: recover(((BasicRecover) m).requeue()); send(new BasicRecoverOk()); return null;
+            case (60 << 16) | 100: recover(((BasicRecoverAsync) m).requeue(), m); return null;
+            case (60 << 16) | 110: recover(((BasicRecover) m).requeue(), m); send(new BasicRecoverOk()); return null;
             case (50 << 16) | 10: return declareQueue((QueueDeclare) m, before);
             case (50 << 16) | 20: return bindQueue((QueueBind) m, before);
             case (50 << 16) | 50: return unbindQueue((QueueUnbind) m, before);
@@ -387,6 +387,15 @@ final class ChannelSession {
         }
         lastQueue = name;
         String declared = name;
+        MessageQueue going = vhost.queue(name);
+        if (going != null && going.isGoingAway()) {
+            // auto-deleted, expired, deleted or its exclusive owner closed, but still listed: as RabbitMQ, a
+            // passive declare finds no queue, and a declare waits for it to go and makes a new one
+            if (m.passive()) {
+                throw new ChannelException(ReplyCode.NOT_FOUND, "no queue '" + name + "' in vhost '" + vhost.name() + "'");
+            }
+            return declareAgainWhenRemoved(going, m);
+        }
         MessageQueue q;
         if (m.passive() || m.exclusive() || vhost.queue(name) != null) {
             // Passive, exclusive (this connection's alone) or a redeclare: answered on this node.
@@ -428,9 +437,69 @@ final class ChannelSession {
             return afterDefinitions(before, null);
         }
         CompletableFuture<Void> written = broker.lastDefinitionWrite();
-        CompletableFuture<MessageQueue.Counts> counts = written == before ? q.touchAndCount()
-                : q.touchAndCount().thenCombine(written, (c, v) -> c);
-        return then(counts, c -> send(new QueueDeclareOk(declared, c.ready(), c.consumers())));
+        MessageQueue found = q;
+        CompletableFuture<MessageQueue.Counts> counted = q.touchAndCount();
+        if (!m.passive()) {
+            // the queue went between the lookup and its count: declare it anew once its name is free
+            counted = counted.exceptionallyCompose(err -> VirtualHost.isNotFound(err)
+                    && (found.isGoingAway() || !found.isLocal()) ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(err));
+        }
+        CompletableFuture<MessageQueue.Counts> counts = written == before ? counted
+                : counted.thenCombine(written, (c, v) -> c);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        counts.whenComplete((c, err) -> connection.execute(() -> {
+            if (err != null) {
+                done.completeExceptionally(unwrap(err));
+            } else if (closing) {
+                done.complete(null);
+            } else if (c == null) {
+                follow(declareAgainWhenRemoved(found, m), done);
+            } else {
+                send(new QueueDeclareOk(declared, c.ready(), c.consumers()));
+                done.complete(null);
+            }
+        }));
+        return done;
+    }
+
+    /**
+     * Runs {@code m} again once {@code gone} has left the vhost (bounded): the declare then makes a new
+     * queue, so a declare-ok always names a queue that exists.
+     */
+    private CompletableFuture<?> declareAgainWhenRemoved(MessageQueue gone, QueueDeclare m) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        VirtualHost.afterRemoval(gone).whenComplete((v, err) -> connection.execute(() -> {
+            if (closing) {
+                done.complete(null);
+                return;
+            }
+            try {
+                if (vhost.queue(gone.name()) == gone) { // its removal never came (its home node is gone?)
+                    throw new ChannelException(ReplyCode.NOT_FOUND, "no queue '" + gone.name() + "' in vhost '"
+                            + vhost.name() + "'");
+                }
+                follow(declareQueue(m, broker.lastDefinitionWrite()), done);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }));
+        return done;
+    }
+
+    /** Completes {@code done} as {@code f} completes (null: at once). */
+    private static void follow(CompletableFuture<?> f, CompletableFuture<Void> done) {
+        if (f == null) {
+            done.complete(null);
+            return;
+        }
+        f.whenComplete((v, err) -> {
+            if (err != null) {
+                done.completeExceptionally(unwrap(err));
+            } else {
+                done.complete(null);
+            }
+        });
     }
 
     private CompletableFuture<?> bindQueue(QueueBind m, CompletableFuture<Void> before) {
@@ -915,8 +984,11 @@ final class ChannelSession {
         return all;
     }
 
-    private void recover(boolean requeue) {
-        // RabbitMQ supports recover only with requeue semantics; requeue=false also redelivers.
+    private void recover(boolean requeue, Method m) {
+        if (!requeue) {
+            // RabbitMQ 3.10: connection.close 540 "NOT_IMPLEMENTED - requeue=false" (recover and recover-async)
+            throw new ConnectionException(ReplyCode.NOT_IMPLEMENTED, "requeue=false", m.classId(), m.methodId());
+        }
         settle(takeAllUnacked(), Settle.REQUEUE);
     }
 

@@ -192,8 +192,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
 
     private void onOpenConnectionMethod(Method m) {
         if (m instanceof ConnectionClose) {
+            // close-ok goes out (terminate flushes it) only once this connection's consumers have left their
+            // queues and its exclusive queues are going away, as RabbitMQ answers after its channels ended:
+            // what the client does next (redeclare an auto-delete queue, reuse an exclusive name) sees that
             send(0, new ConnectionCloseOk());
-            flush();
             terminate();
         } else if (m instanceof ConnectionUpdateSecret) {
             // Password-based auth has nothing to refresh; accept as RabbitMQ does for non-expiring credentials.
@@ -255,15 +257,17 @@ public final class ConnectionSession implements Broker.ConnectionView {
                     + channelMax + ")", ok.classId(), ok.methodId());
         }
         channelMax = requestedChannelMax;
-        int requestedFrameMax = ok.frameMax();
-        if (requestedFrameMax != 0 && requestedFrameMax < MIN_FRAME_MAX) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "frame_max=" + requestedFrameMax + " < "
-                    + MIN_FRAME_MAX + " min size", ok.classId(), ok.methodId());
+        long requested = Integer.toUnsignedLong(ok.frameMax()); // an unsigned long on the wire
+        if (requested != 0 && requested < MIN_FRAME_MAX) {
+            failNegotiation("frame_max", requested, "lower than the minimum", MIN_FRAME_MAX);
+            return;
         }
-        if (frameMax != 0 && (requestedFrameMax == 0 || requestedFrameMax > frameMax)) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated frame_max = " + requestedFrameMax
-                    + " is higher than the maximum allowed value (" + frameMax + ")", ok.classId(), ok.methodId());
+        if (frameMax != 0 && (requested == 0 || requested > frameMax)) {
+            failNegotiation("frame_max", requested, "higher than the maximum", frameMax);
+            return;
         }
+        // frame_max 0 ("no limit") on both sides, or above what an int holds: the largest we can handle
+        int requestedFrameMax = requested == 0 || requested > Integer.MAX_VALUE ? 0 : (int) requested;
         frameMax = requestedFrameMax;
         io.setMaxFrameSize(frameMax);
         heartbeat = ok.heartbeat();
@@ -271,6 +275,16 @@ public final class ConnectionSession implements Broker.ConnectionView {
             io.startHeartbeats(heartbeat);
         }
         state = State.AWAITING_OPEN;
+    }
+
+    /**
+     * A tune-ok asking for more (or less) than allowed: as the spec says and RabbitMQ does, the socket
+     * is closed without connection.close, and the node logs RabbitMQ's sentence.
+     */
+    private void failNegotiation(String field, long requested, String bound, long limit) {
+        LOG.error("closing AMQP connection {}: failed to negotiate connection parameters: negotiated {} = {} is {}"
+                + " allowed value ({})", name(), field, requested, bound, limit);
+        terminate();
     }
 
     private void onOpen(ConnectionOpen open) {

@@ -15,6 +15,8 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warren.core.broker.Broker;
+import warren.server.config.ConfigError;
+import warren.server.config.Listener;
 
 /**
  * The AMQP 0-9-1 listener: a Netty ServerBootstrap bridging sockets to core sessions.
@@ -101,14 +103,57 @@ public final class AmqpServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(LOW_WATER_MARK, HIGH_WATER_MARK))
                 .childHandler(new AmqpChannelInitializer(broker, connections, handshakeTimeoutMs));
-        InetSocketAddress bindTo = host == null || host.isEmpty() ? new InetSocketAddress(port)
-                : new InetSocketAddress(host, port);
-        Channel ch = b.bind(bindTo).sync().channel();
+        InetSocketAddress bindTo = address(host, port);
+        Channel ch;
+        try {
+            ch = b.bind(bindTo).sync().channel();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
+            throw new ConfigError(cannotListen(host, port, e), e);
+        }
         serverChannel = ch;
         InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
         LOG.info("started TCP listener on {}:{} ({})", bound.getAddress().getHostAddress(), bound.getPort(),
                 loops.isEpoll() ? "epoll" : "nio");
         return bound;
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        return host == null || host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    /**
+     * Checks, before the node touches its data directory, that the AMQP listener's address can be bound
+     * (binds a probe socket with the listener's SO_REUSEADDR and closes it); port 0 (any free port) passes.
+     *
+     * @throws ConfigError with {@link #cannotListen}'s text
+     */
+    public static void checkCanListen(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address(host, port));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigError(cannotListen(host, port, e), e);
+        }
+    }
+
+    /**
+     * RabbitMQ's words for a listener that cannot bind ({@code could_not_start_listener}, host, port,
+     * {@code eaddrinuse}), then what an operator can do about it.
+     */
+    static String cannotListen(String host, int port, Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        String where = (host == null || host.isEmpty() ? Listener.ALL_INTERFACES : host) + " " + port;
+        if (e instanceof java.net.BindException && message.contains("in use") || message.contains("Address already in use")) {
+            return "could_not_start_listener " + where + ": eaddrinuse: port " + port + " is already in use by another"
+                    + " process; stop it, or give this node another port (listeners.tcp.default or WARREN_NODE_PORT)";
+        }
+        return "could_not_start_listener " + where + ": " + message + "; check listeners.tcp.default (and"
+                + " WARREN_NODE_PORT)";
     }
 
     /** Stops listening, closes every open connection, and shuts down the loops if it created them. */

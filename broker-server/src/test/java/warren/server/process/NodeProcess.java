@@ -41,6 +41,7 @@ public final class NodeProcess implements AutoCloseable {
     private Path runDir;
     private Path cookieFile;
     private String extraConfig = "";
+    private int fixedAmqpPort;
     private List<String> launcher = List.of();
 
     public NodeProcess(Path dir, String... jvmOptions) {
@@ -67,6 +68,12 @@ public final class NodeProcess implements AutoCloseable {
      */
     public NodeProcess config(String lines) {
         this.extraConfig = lines.endsWith("\n") ? lines : lines + "\n";
+        return this;
+    }
+
+    /** Starts on this AMQP port from now on instead of a fresh free one (e.g. a port something else holds). */
+    public NodeProcess amqpPort(int port) {
+        this.fixedAmqpPort = port;
         return this;
     }
 
@@ -203,7 +210,7 @@ public final class NodeProcess implements AutoCloseable {
             throw new IllegalStateException("node " + nodeName() + " already runs (pid " + process.pid() + ")");
         }
         starts++;
-        amqpPort = freePort();
+        amqpPort = fixedAmqpPort > 0 ? fixedAmqpPort : freePort();
         controlPort = freePort();
         if (distPort == 0) {
             distPort = freePort();
