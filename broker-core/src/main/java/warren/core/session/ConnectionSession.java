@@ -252,9 +252,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private void onTuneOk(ConnectionTuneOk ok) {
         int requestedChannelMax = ok.channelMax() == 0 ? 65535 : ok.channelMax();
         if (requestedChannelMax > channelMax) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated channel_max = " + ok.channelMax()
-                    + (ok.channelMax() == 0 ? " (no limit)" : "") + " is higher than the maximum allowed value ("
-                    + channelMax + ")", ok.classId(), ok.methodId());
+            failNegotiation("channel_max", ok.channelMax(), "higher than the maximum", channelMax);
+            return;
         }
         channelMax = requestedChannelMax;
         long requested = Integer.toUnsignedLong(ok.frameMax()); // an unsigned long on the wire
