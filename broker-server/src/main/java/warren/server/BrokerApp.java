@@ -69,6 +69,8 @@ final class BrokerApp implements AutoCloseable {
     private InetSocketAddress linkAddress;
     private List<String> lastMembers = List.of();
     private volatile boolean closing;
+    /** Told (with the peers) when a restarting member starts waiting for its peers, for await_startup. */
+    private java.util.function.Consumer<List<String>> onWaitingForPeers = peers -> { };
     /** False while a restarting member waits for its peers: the peers it saw last must survive a failed wait. */
     private volatile boolean recordViews = true;
 
@@ -77,6 +79,12 @@ final class BrokerApp implements AutoCloseable {
         this.cookie = cookie;
         this.state = state;
         this.timeouts = timeouts;
+    }
+
+    /** Sets what to tell when this app, restarting a member, waits for the peers it saw running last. */
+    BrokerApp onWaitingForPeers(java.util.function.Consumer<List<String>> hook) {
+        this.onWaitingForPeers = hook;
+        return this;
     }
 
     /** Starts every part; on failure closes what started and rethrows. */
@@ -107,7 +115,10 @@ final class BrokerApp implements AutoCloseable {
 
             joinCluster(server, replicator, formation);
 
-            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops);
+            AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops)
+                    .limits(((Number) config.values().getOrDefault("connection_max", Integer.MAX_VALUE)).intValue(),
+                            ((Number) config.values().getOrDefault("handshake_timeout",
+                                    AmqpServer.DEFAULT_HANDSHAKE_TIMEOUT_MS)).longValue());
             started.push(amqp);
             amqpAddress = amqp.start();
             return this;
@@ -150,6 +161,7 @@ final class BrokerApp implements AutoCloseable {
         // what this node recorded while apart that the cluster lacks goes to every member
         replicator.publishMerge();
         if (restarting) {
+            onWaitingForPeers.accept(lastSeen);
             new RestartGate(config, state, node, lastSeen, channel, replicator).await();
             recordViews = true;
             state.recordRunning(channel.members());

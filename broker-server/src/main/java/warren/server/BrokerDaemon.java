@@ -55,6 +55,8 @@ public final class BrokerDaemon implements AutoCloseable {
     private InetSocketAddress controlAddress;
     private Instant startedAt;
     private NodeRegistry registry;
+    /** Where the app is (await_startup waits on it); guarded by itself, never by the daemon's lock. */
+    private final Readiness readiness = new Readiness();
 
     public BrokerDaemon(WarrenConfig config) {
         this(config, ClusterSettings.Timeouts.production());
@@ -74,6 +76,12 @@ public final class BrokerDaemon implements AutoCloseable {
             LOG.info("config file: {}", server.configFile() == null ? "(none, built-in defaults)" : server.configFile());
             LOG.info("data dir: {}, log base: {}, cookie file: {}", server.dataDir(), server.logBase(),
                     server.cookieFile());
+            // a busy AMQP port stops the boot before anything is written (data dir, cluster state, store)
+            try {
+                warren.server.netty.AmqpServer.checkCanListen(server.listener().host(), server.listener().port());
+            } catch (ConfigError e) {
+                throw new ConfigError("node " + server.nodeName() + " could not start: " + e.getMessage(), e);
+            }
             cookie = Cookie.loadOrCreate(server.cookieFile());
             createDataDir(server);
             clusterState = ClusterState.load(server.dataDir());
@@ -81,12 +89,13 @@ public final class BrokerDaemon implements AutoCloseable {
             ControlServer control = new ControlServer(server.nodeName(), cookie,
                     new AdminCommands(this::admin, new Actions()));
             started.push(control);
-            controlAddress = control.start("0.0.0.0", server.controlPort());
+            controlAddress = control.start(controlHost(), server.controlPort());
 
             // warrenctl can reach the node while its app starts (e.g. force_boot while it waits for peers);
             // the entry names no cluster port until the app is in a cluster (formation anchors on it)
             registry = new NodeRegistry(server.runDir());
-            registry.register(new NodeRegistry.Entry(server.nodeName(), pid, 0, controlAddress.getPort(), 0, null));
+            registry.register(new NodeRegistry.Entry(server.nodeName(), pid, 0, controlAddress.getPort(), 0, null,
+                    controlHost()));
             started.push(() -> registry.unregister(server.nodeName(), pid));
 
             startApp();
@@ -94,20 +103,28 @@ public final class BrokerDaemon implements AutoCloseable {
             register();
 
             startedAt = Instant.now();
+            readiness.set(Readiness.State.RUNNING, null);
             LOG.info("Server startup complete; node {} listening for AMQP 0-9-1 on {}, warrenctl on {}, cluster on {}",
                     server.nodeName(), describe(amqpAddress()), describe(controlAddress), describe(app.distAddress()));
             return this;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stop();
+            bootFailed(e);
             throw new IllegalStateException("interrupted while starting node " + server.nodeName(), e);
         } catch (IOException e) {
-            stop();
+            bootFailed(e);
             throw new ConfigError("node " + server.nodeName() + " could not start: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            stop();
+            bootFailed(e);
             throw e;
         }
+    }
+
+    /** Tells waiting await_startup callers why the boot failed (the control listener drains their replies), then stops. */
+    private void bootFailed(Exception e) {
+        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+        readiness.set(Readiness.State.FAILED, "node " + config.server().nodeName() + " failed to boot: " + reason);
+        stop();
     }
 
     private void register() throws IOException {
@@ -116,7 +133,12 @@ public final class BrokerDaemon implements AutoCloseable {
         registry.register(new NodeRegistry.Entry(server.nodeName(), pid,
                 current == null ? 0 : current.amqpAddress().getPort(), controlAddress.getPort(),
                 current == null ? server.distPort() : current.distAddress().getPort(),
-                current == null ? null : current.distAddress().getAddress().getHostAddress()));
+                current == null ? null : current.distAddress().getAddress().getHostAddress(), controlHost()));
+    }
+
+    /** {@code control.tcp.ip}: the interface the warrenctl listener binds (default every interface, 0.0.0.0). */
+    private String controlHost() {
+        return String.valueOf(config.values().getOrDefault("control.tcp.ip", "0.0.0.0"));
     }
 
     /** Starts the app (store, broker, cluster channel, AMQP listener); a no-op if it runs. */
@@ -126,9 +148,21 @@ public final class BrokerDaemon implements AutoCloseable {
         }
         ServerSettings server = config.server();
         LOG.info("Starting the app of node {}", server.nodeName());
-        app = new BrokerApp(config, cookie, clusterState, timeouts).start();
-        if (registry != null) {
-            register();
+        boolean booting = startedAt == null;
+        readiness.set(Readiness.State.BOOTING, null);
+        try {
+            app = new BrokerApp(config, cookie, clusterState, timeouts).onWaitingForPeers(readiness::waitingFor).start();
+            if (registry != null) {
+                register();
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (!booting) {
+                readiness.set(Readiness.State.STOPPED, null); // a failed start_app leaves the node up, its app stopped
+            }
+            throw e;
+        }
+        if (!booting) {
+            readiness.set(Readiness.State.RUNNING, null); // the first boot is RUNNING once start() has registered
         }
         LOG.info("App of node {} started: AMQP 0-9-1 on {}, cluster on {}", server.nodeName(), describe(amqpAddress()),
                 describe(app.distAddress()));
@@ -140,6 +174,7 @@ public final class BrokerDaemon implements AutoCloseable {
             return;
         }
         LOG.info("Stopping the app of node {}", config.server().nodeName());
+        readiness.set(Readiness.State.STOPPED, null);
         app.close();
         app = null;
         LOG.info("App of node {} stopped", config.server().nodeName());
@@ -211,6 +246,7 @@ public final class BrokerDaemon implements AutoCloseable {
             if (startedAt != null) {
                 LOG.info("Stopping node {}", config.server().nodeName());
             }
+            readiness.set(Readiness.State.STOPPED, null);
             while (!started.isEmpty()) {
                 AutoCloseable part = started.pop();
                 try {
@@ -283,6 +319,11 @@ public final class BrokerDaemon implements AutoCloseable {
         @Override
         public void stopApp() {
             BrokerDaemon.this.stopApp();
+        }
+
+        @Override
+        public void awaitStartup(long timeoutMillis) {
+            readiness.await(timeoutMillis);
         }
 
         @Override

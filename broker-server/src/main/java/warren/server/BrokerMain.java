@@ -55,7 +55,7 @@ public final class BrokerMain {
             LogSetup.configure(fallbackLogging(env, home));
             return fail(err, "configuration is invalid: " + e.getMessage(), e);
         }
-        LogSetup.configure(config.server().logging());
+        LogSetup.configure(config.server().logging(), Boolean.getBoolean("warren.detached"));
         BrokerDaemon daemon = new BrokerDaemon(config);
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::stop, "warren-shutdown"));
         try {

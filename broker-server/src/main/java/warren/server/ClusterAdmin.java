@@ -66,7 +66,7 @@ final class ClusterAdmin {
         }
         if (full.equals(server.nodeName())) {
             throw new AdminException("cannot_cluster_with_itself", "cannot cluster node with itself: "
-                    + server.nodeName() + " (give the name of a node of the cluster to join)");
+                    + server.nodeName());
         }
         String seed = clusterAddressOf(full, server);
         wipeDataDir(server.dataDir());
@@ -110,6 +110,9 @@ final class ClusterAdmin {
         requireStopped();
         String node = daemon.config().server().nodeName();
         ClusterState state = daemon.clusterState();
+        if (type.equals(ClusterState.RAM) && state.members().stream().allMatch(m -> m.node().equals(node))) {
+            throw new AdminException("not_clustered", "{:not_clustered, 'Non-clustered nodes can only be disc nodes.'}");
+        }
         if (type.equals(ClusterState.RAM)
                 && state.nodesOfType(ClusterState.DISC).stream().noneMatch(n -> !n.equals(node))) {
             throw new AdminException("last_disc_node", "cannot change node " + node + " to ram: it is the only disc "

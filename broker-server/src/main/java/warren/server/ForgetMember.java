@@ -53,13 +53,12 @@ final class ForgetMember {
         }
         ClusterState.Member member = state.member(node);
         if (member == null) {
-            throw new AdminException("not_a_cluster_node", "not_a_cluster_node: The node selected is not in the "
-                    + "cluster.");
+            throw new AdminException("not_a_cluster_node", "{:not_a_cluster_node, 'The node selected is not in the "
+                    + "cluster.'}");
         }
         if (node.equals(self) || (app != null && app.runningNodes().contains(node))) {
-            throw new AdminException("node_running", "failed_to_remove_node: Node " + node + " must be stopped "
-                    + "before it can be removed from the cluster: it is running (stop it with 'warrenctl -n " + node
-                    + " stop_app', or on that node run 'warrenctl reset')");
+            throw new AdminException("node_running", "Warren on node " + node + " must be stopped with 'warrenctl -n "
+                    + node + " stop_app' before it can be removed");
         }
         if (member.type().equals(ClusterState.DISC)
                 && state.nodesOfType(ClusterState.DISC).stream().allMatch(node::equals)) {
@@ -120,7 +119,7 @@ final class ForgetMember {
     private static String[] controlEndpoint(ClusterState.Member m, NodeRegistry registry) {
         Optional<NodeRegistry.Entry> entry = registry.lookup(m.node());
         if (entry.isPresent() && entry.get().controlPort() > 0) {
-            return new String[] {"127.0.0.1", Integer.toString(entry.get().controlPort())};
+            return new String[] {entry.get().controlConnectHost(), Integer.toString(entry.get().controlPort())};
         }
         int colon = m.address().lastIndexOf(':');
         if (colon < 0) {

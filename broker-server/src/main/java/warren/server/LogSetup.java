@@ -26,7 +26,18 @@ final class LogSetup {
     }
 
     static void configure(ServerSettings.LogSettings settings) {
-        String console = settings.console() ? level(settings.consoleLevel()) : "OFF";
+        configure(settings, false);
+    }
+
+    /**
+     * {@code detached}: the node runs under bin/warren-server -detached, whose stdout goes to a file of
+     * its own ({@code <node>.stdout.log}); with a log file configured the console appender is then off,
+     * so every line is written once (to the log file) and the stdout file keeps only what the JVM itself
+     * prints (fatal start errors, crash reports). Without a log file the console stays the log.
+     */
+    static void configure(ServerSettings.LogSettings settings, boolean detached) {
+        boolean toConsole = settings.console() && !(detached && settings.file() != null);
+        String console = toConsole ? level(settings.consoleLevel()) : "OFF";
         String file = settings.file() == null ? "OFF" : level(settings.fileLevel());
         System.setProperty("warren.log.console.level", console);
         System.setProperty("warren.log.root.level", lowest(console, file));

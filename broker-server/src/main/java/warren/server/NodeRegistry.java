@@ -23,9 +23,20 @@ public final class NodeRegistry {
      * One running node; {@code distPort}/{@code distHost} are its cluster endpoint (0/null while its
      * app has never started), which join_cluster looks up as rabbitmqctl asks epmd.
      */
-    public record Entry(String name, long pid, int amqpPort, int controlPort, int distPort, String distHost) {
+    public record Entry(String name, long pid, int amqpPort, int controlPort, int distPort, String distHost,
+                        String controlHost) {
         public Entry(String name, long pid, int amqpPort, int controlPort) {
-            this(name, pid, amqpPort, controlPort, 0, null);
+            this(name, pid, amqpPort, controlPort, 0, null, null);
+        }
+
+        public Entry(String name, long pid, int amqpPort, int controlPort, int distPort, String distHost) {
+            this(name, pid, amqpPort, controlPort, distPort, distHost, null);
+        }
+
+        /** Where a client on this machine reaches the control listener: its address, or loopback for a wildcard bind. */
+        public String controlConnectHost() {
+            return controlHost == null || controlHost.isBlank() || controlHost.equals("0.0.0.0")
+                    || controlHost.equals("::") ? "127.0.0.1" : controlHost;
         }
     }
 

@@ -98,6 +98,20 @@ final class CommandCodec {
         } else if (c instanceof MetadataCommand.DropExclusiveQueue d) {
             b.writeByte(17);
             str(b, d.vhost(), d.name(), d.incarnation());
+        } else if (c instanceof MetadataCommand.PutVhostLimits d) {
+            b.writeByte(18);
+            str(b, d.vhost());
+            limits(b, d.limits());
+        } else if (c instanceof MetadataCommand.ClearVhostLimits d) {
+            b.writeByte(19);
+            str(b, d.vhost());
+        } else if (c instanceof MetadataCommand.PutUserLimits d) {
+            b.writeByte(20);
+            str(b, d.user());
+            limits(b, d.limits());
+        } else if (c instanceof MetadataCommand.ClearUserLimits d) {
+            b.writeByte(21);
+            str(b, d.user());
         } else {
             throw new IllegalArgumentException("no wire form for " + c);
         }
@@ -135,6 +149,10 @@ final class CommandCodec {
             case 16: return new MetadataCommand.DeclareExclusiveQueue(str(b), str(b), b.readBoolean(), b.readBoolean(),
                     FieldTable.read(b), str(b), str(b));
             case 17: return new MetadataCommand.DropExclusiveQueue(str(b), str(b), str(b));
+            case 18: return new MetadataCommand.PutVhostLimits(str(b), limits(b));
+            case 19: return new MetadataCommand.ClearVhostLimits(str(b));
+            case 20: return new MetadataCommand.PutUserLimits(str(b), limits(b));
+            case 21: return new MetadataCommand.ClearUserLimits(str(b));
             default: throw new IllegalArgumentException("unknown definition command tag " + tag);
         }
     }
@@ -180,6 +198,23 @@ final class CommandCodec {
         writer.accept(b);
         byte[] out = new byte[b.readableBytes()];
         b.readBytes(out);
+        return out;
+    }
+
+    private static void limits(ByteBuf b, Map<String, Long> limits) {
+        b.writeInt(limits.size());
+        limits.forEach((k, v) -> {
+            str(b, k);
+            b.writeLong(v);
+        });
+    }
+
+    private static Map<String, Long> limits(ByteBuf b) {
+        int n = b.readInt();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            out.put(str(b), b.readLong());
+        }
         return out;
     }
 

@@ -208,6 +208,29 @@ class DefinitionMergeTest {
     }
 
     @Test
+    void limitsSetAndClearedOnEitherSideOfAPartitionMerge() throws Exception {
+        Node a = start(0);
+        Node b = start(1);
+        await("a view of two", () -> a.channel.members().size() == 2 && b.channel.members().size() == 2);
+        a.change(new MetadataCommand.PutUserLimits("guest", Map.of("max-channels", 10L)));
+        await("user limits on b", () -> !b.broker.limits().user("guest").isEmpty());
+        DISCARD cutA = Partitions.insertDiscard(a.channel);
+        DISCARD cutB = Partitions.insertDiscard(b.channel);
+        cutA.discardAll(true);
+        cutB.discardAll(true);
+        await("a partition", () -> a.channel.members().size() == 1 && b.channel.members().size() == 1);
+        a.change(new MetadataCommand.PutVhostLimits("/", Map.of("max-queues", 7L)));
+        b.change(new MetadataCommand.ClearUserLimits("guest"));
+        cutA.discardAll(false);
+        cutB.discardAll(false);
+        for (Node n : List.of(a, b)) {
+            await("merged limits on " + n.name, () -> n.channel.members().size() == 2
+                    && n.broker.limits().vhost("/").equals(Map.of("max-queues", 7L))
+                    && n.broker.limits().user("guest").isEmpty());
+        }
+    }
+
+    @Test
     void tombstonesArePurgedOnlyOnceEveryMemberHasSeenThem() throws Exception {
         Node a = start(0);
         Node b = start(1);

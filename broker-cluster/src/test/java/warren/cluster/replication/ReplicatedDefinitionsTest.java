@@ -145,6 +145,34 @@ class ReplicatedDefinitionsTest {
         }
     }
 
+    @Test
+    void vhostAndUserLimitsReachEveryNodeAndAJoinerAndAreEnforcedEverywhere() throws Exception {
+        List<Broker> nodes = cluster();
+        nodes.get(0).admin().setVhostLimits("/", Map.of("max-queues", 1L, "max-connections", 5L));
+        nodes.get(1).admin().addUser("app", "pw", Set.of());
+        nodes.get(1).admin().setUserLimits("app", Map.of("max-channels", 3L));
+        Broker joiner = node(3);
+        List<Broker> all = List.of(nodes.get(0), nodes.get(1), nodes.get(2), joiner);
+        for (Broker n : all) {
+            await("limits on " + n.settings().nodeName(), () -> n.limits().vhost("/").equals(
+                    Map.of("max-connections", 5L, "max-queues", 1L))
+                    && n.limits().user("app").equals(Map.of("max-channels", 3L)));
+        }
+        get(nodes.get(2).submit(new MetadataCommand.DeclareQueue("/", "only", false, false, Map.of(), "n2@test")));
+        Throwable over = outcome(joiner.submit(new MetadataCommand.DeclareQueue("/", "second", false, false, Map.of(),
+                "n3@test")));
+        ChannelException refused = assertInstanceOf(ChannelException.class, over);
+        assertEquals(406, refused.replyCode().code());
+        assertEquals("PRECONDITION_FAILED - cannot declare queue 'second': queue limit in vhost '/' (1) is reached",
+                refused.replyText());
+        joiner.admin().clearVhostLimits("/");
+        nodes.get(0).admin().clearUserLimits("app", "all");
+        for (Broker n : all) {
+            await("limits cleared on " + n.settings().nodeName(), () -> n.limits().vhost("/").isEmpty()
+                    && n.limits().user("app").isEmpty());
+        }
+    }
+
     private static Object get(CompletableFuture<Object> f) throws Exception {
         return f.get(WAIT_MS, TimeUnit.MILLISECONDS);
     }

@@ -74,20 +74,20 @@ public record BasicProperties(
                 word = buf.readUnsignedShort();
             }
             return new BasicProperties(
-                    (flags & CONTENT_TYPE) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & CONTENT_ENCODING) != 0 ? WireFormat.readShortString(buf) : null,
+                    (flags & CONTENT_TYPE) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & CONTENT_ENCODING) != 0 ? WireFormat.readShortStringLenient(buf) : null,
                     (flags & HEADERS) != 0 ? FieldTable.read(buf) : null,
                     (flags & DELIVERY_MODE) != 0 ? Integer.valueOf(buf.readUnsignedByte()) : null,
                     (flags & PRIORITY) != 0 ? Integer.valueOf(buf.readUnsignedByte()) : null,
-                    (flags & CORRELATION_ID) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & REPLY_TO) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & EXPIRATION) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & MESSAGE_ID) != 0 ? WireFormat.readShortString(buf) : null,
+                    (flags & CORRELATION_ID) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & REPLY_TO) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & EXPIRATION) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & MESSAGE_ID) != 0 ? WireFormat.readShortStringLenient(buf) : null,
                     (flags & TIMESTAMP) != 0 ? new Date(buf.readLong() * 1000L) : null,
-                    (flags & TYPE) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & USER_ID) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & APP_ID) != 0 ? WireFormat.readShortString(buf) : null,
-                    (flags & CLUSTER_ID) != 0 ? WireFormat.readShortString(buf) : null);
+                    (flags & TYPE) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & USER_ID) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & APP_ID) != 0 ? WireFormat.readShortStringLenient(buf) : null,
+                    (flags & CLUSTER_ID) != 0 ? WireFormat.readShortStringLenient(buf) : null);
         } catch (IndexOutOfBoundsException e) {
             throw new ConnectionException(ReplyCode.SYNTAX_ERROR, "malformed content properties: " + e.getMessage());
         }

@@ -68,7 +68,7 @@ public final class FieldTable {
         ByteBuf content = readSized(in, "field table");
         Map<String, Object> table = new LinkedHashMap<>();
         while (content.isReadable()) {
-            String name = WireFormat.readShortString(content);
+            String name = WireFormat.readShortStringLenient(content);
             table.put(name, readValue(content, depth));
         }
         return table;

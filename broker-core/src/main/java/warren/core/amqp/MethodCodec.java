@@ -99,6 +99,9 @@ public final class MethodCodec {
         }
         try {
             return decodeArguments((classId << 16) | methodId, payload);
+        } catch (WireFormat.MalformedUtf8Exception e) {
+            // RabbitMQ 3.10's words (and scope: the connection) for a name that is not UTF-8
+            throw new ConnectionException(ReplyCode.FRAME_ERROR, e.getMessage(), classId, methodId);
         } catch (IndexOutOfBoundsException e) {
             // RabbitMQ reports undecodable method arguments as 501 FRAME_ERROR ("cannot decode").
             throw new ConnectionException(ReplyCode.FRAME_ERROR,
@@ -112,8 +115,9 @@ public final class MethodCodec {
     /**
      * Writes class id, method id and arguments. On failure nothing is left written.
      *
-     * @throws IllegalArgumentException for a short string longer than 255 octets or an unencodable
-     *     field table value
+     * A short string longer than 255 octets is cut to fit (reply-texts end with "...", as RabbitMQ's).
+     *
+     * @throws IllegalArgumentException for an unencodable field table value
      */
     public static void encode(Method method, ByteBuf out) {
         int start = out.writerIndex();
@@ -249,7 +253,7 @@ public final class MethodCodec {
             }
             case (ConnectionClose.CLASS_ID << 16) | ConnectionClose.METHOD_ID -> {
                 int replyCode = in.readUnsignedShort();
-                String replyText = WireFormat.readShortString(in);
+                String replyText = WireFormat.readShortStringLenient(in);
                 int failingClassId = in.readUnsignedShort();
                 int failingMethodId = in.readUnsignedShort();
                 yield new ConnectionClose(replyCode, replyText, failingClassId, failingMethodId);
@@ -284,7 +288,7 @@ public final class MethodCodec {
             }
             case (ChannelClose.CLASS_ID << 16) | ChannelClose.METHOD_ID -> {
                 int replyCode = in.readUnsignedShort();
-                String replyText = WireFormat.readShortString(in);
+                String replyText = WireFormat.readShortStringLenient(in);
                 int failingClassId = in.readUnsignedShort();
                 int failingMethodId = in.readUnsignedShort();
                 yield new ChannelClose(replyCode, replyText, failingClassId, failingMethodId);
@@ -445,14 +449,14 @@ public final class MethodCodec {
             }
             case (BasicPublish.CLASS_ID << 16) | BasicPublish.METHOD_ID -> {
                 in.skipBytes(2);
-                String exchange = WireFormat.readShortString(in);
-                String routingKey = WireFormat.readShortString(in);
+                String exchange = WireFormat.readShortStringLenient(in);
+                String routingKey = WireFormat.readShortStringLenient(in);
                 int bits1 = in.readUnsignedByte();
                 yield new BasicPublish(exchange, routingKey, (bits1 & 1) != 0, (bits1 & 2) != 0);
             }
             case (BasicReturn.CLASS_ID << 16) | BasicReturn.METHOD_ID -> {
                 int replyCode = in.readUnsignedShort();
-                String replyText = WireFormat.readShortString(in);
+                String replyText = WireFormat.readShortStringLenient(in);
                 String exchange = WireFormat.readShortString(in);
                 String routingKey = WireFormat.readShortString(in);
                 yield new BasicReturn(replyCode, replyText, exchange, routingKey);
@@ -571,7 +575,7 @@ public final class MethodCodec {
             case (ConnectionClose.CLASS_ID << 16) | ConnectionClose.METHOD_ID -> {
                 ConnectionClose a = (ConnectionClose) method;
                 out.writeShort(a.replyCode());
-                WireFormat.writeShortString(out, a.replyText());
+                WireFormat.writeReplyText(out, a.replyText());
                 out.writeShort(a.failingClassId());
                 out.writeShort(a.failingMethodId());
             }
@@ -610,7 +614,7 @@ public final class MethodCodec {
             case (ChannelClose.CLASS_ID << 16) | ChannelClose.METHOD_ID -> {
                 ChannelClose a = (ChannelClose) method;
                 out.writeShort(a.replyCode());
-                WireFormat.writeShortString(out, a.replyText());
+                WireFormat.writeReplyText(out, a.replyText());
                 out.writeShort(a.failingClassId());
                 out.writeShort(a.failingMethodId());
             }
@@ -784,7 +788,7 @@ public final class MethodCodec {
             case (BasicReturn.CLASS_ID << 16) | BasicReturn.METHOD_ID -> {
                 BasicReturn a = (BasicReturn) method;
                 out.writeShort(a.replyCode());
-                WireFormat.writeShortString(out, a.replyText());
+                WireFormat.writeReplyText(out, a.replyText());
                 WireFormat.writeShortString(out, a.exchange());
                 WireFormat.writeShortString(out, a.routingKey());
             }

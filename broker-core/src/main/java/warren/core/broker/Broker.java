@@ -75,6 +75,7 @@ public final class Broker implements AutoCloseable {
     private final Supplier<Executor> queueExecutors;
     private final ExecutorService ownPool;
     private final BrokerAdmin admin = new LocalAdmin(this);
+    private final ResourceLimits limits = new ResourceLimits();
     private final warren.core.link.QueueLinks links = new warren.core.link.QueueLinks(this);
     private volatile java.util.function.Supplier<List<String>> placementNodes = List::of;
     private volatile String queueLeaderLocator = "client-local";
@@ -266,6 +267,12 @@ public final class Broker implements AutoCloseable {
                 }
             } else if (d instanceof DefinitionCodec.BindingDef b && vhosts.containsKey(b.vhost())) {
                 vhosts.get(b.vhost()).restoreBinding(b);
+            } else if (d instanceof DefinitionCodec.LimitsDef l) {
+                if (r.kind() == DefinitionRecord.Kind.VHOST_LIMITS && vhosts.containsKey(l.owner())) {
+                    limits.putVhost(l.owner(), l.limits());
+                } else if (r.kind() == DefinitionRecord.Kind.USER_LIMITS && users.containsKey(l.owner())) {
+                    limits.putUser(l.owner(), l.limits());
+                }
             }
         }
         Set<String> keys = new java.util.HashSet<>();
@@ -399,6 +406,11 @@ public final class Broker implements AutoCloseable {
 
     public BrokerAdmin admin() {
         return admin;
+    }
+
+    /** Vhost and user limits (set_vhost_limits, set_user_limits) and the counts they are checked against. */
+    public ResourceLimits limits() {
+        return limits;
     }
 
     public MemoryMonitor memory() {

@@ -66,4 +66,37 @@ public interface BrokerAdmin {
 
     /** Node status: node name, version, uptime, memory, alarms, listeners etc. */
     Map<String, Object> status();
+
+    /**
+     * set_vhost_limits: replaces the vhost's limits ({@code max-connections}, {@code max-queues}; negative:
+     * no limit). Refusals: {@code no_such_vhost}.
+     */
+    default void setVhostLimits(String vhost, Map<String, Long> limits) {
+        throw new UnsupportedOperationException("vhost limits");
+    }
+
+    /** clear_vhost_limits; {@code limits_error} "Parameter does not exist" when the vhost has none. */
+    default void clearVhostLimits(String vhost) {
+        throw new UnsupportedOperationException("vhost limits");
+    }
+
+    /** The limits of {@code vhost} (one entry, possibly empty), or of every vhost that has any when null. */
+    default Map<String, Map<String, Long>> vhostLimits(String vhost) {
+        throw new UnsupportedOperationException("vhost limits");
+    }
+
+    /** set_user_limits: replaces the user's limits ({@code max-connections}, {@code max-channels}). */
+    default void setUserLimits(String user, Map<String, Long> limits) {
+        throw new UnsupportedOperationException("user limits");
+    }
+
+    /** clear_user_limits: one limit by name, or {@code all}; clearing one that is not set is no error. */
+    default void clearUserLimits(String user, String limit) {
+        throw new UnsupportedOperationException("user limits");
+    }
+
+    /** The limits of {@code user} (one entry, possibly empty), or of every user that has any when null. */
+    default Map<String, Map<String, Long>> userLimits(String user) {
+        throw new UnsupportedOperationException("user limits");
+    }
 }

@@ -95,6 +95,27 @@ final class BrokerApplier implements MetadataApplier {
             requireVhostForAdmin(d.vhost());
             broker.permissionMap().remove(Broker.permissionKey(d.vhost(), d.user()));
             broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(d.vhost(), d.user()));
+        } else if (c instanceof MetadataCommand.PutVhostLimits d) {
+            requireVhostForAdmin(d.vhost());
+            broker.limits().putVhost(d.vhost(), d.limits());
+            broker.persist(DefinitionCodec.limits(DefinitionRecord.Kind.VHOST_LIMITS,
+                    new DefinitionCodec.LimitsDef(d.vhost(), broker.limits().vhost(d.vhost()))));
+        } else if (c instanceof MetadataCommand.ClearVhostLimits d) {
+            requireVhostForAdmin(d.vhost());
+            if (!broker.limits().removeVhost(d.vhost())) {
+                throw new AdminException("limits_error", "Parameter does not exist");
+            }
+            broker.unpersist(DefinitionRecord.Kind.VHOST_LIMITS, d.vhost());
+        } else if (c instanceof MetadataCommand.PutUserLimits d) {
+            requireUser(d.user());
+            broker.limits().putUser(d.user(), d.limits());
+            broker.persist(DefinitionCodec.limits(DefinitionRecord.Kind.USER_LIMITS,
+                    new DefinitionCodec.LimitsDef(d.user(), broker.limits().user(d.user()))));
+        } else if (c instanceof MetadataCommand.ClearUserLimits d) {
+            requireUser(d.user());
+            if (broker.limits().removeUser(d.user())) {
+                broker.unpersist(DefinitionRecord.Kind.USER_LIMITS, d.user());
+            }
         }
         return null;
     }
@@ -111,6 +132,8 @@ final class BrokerApplier implements MetadataApplier {
         for (Permission p : broker.permissionMap().values()) {
             out.add(new PutPermission(p.vhost(), p.user(), p.configure(), p.write(), p.read()));
         }
+        broker.limits().allVhosts().forEach((v, l) -> out.add(new MetadataCommand.PutVhostLimits(v, l)));
+        broker.limits().allUsers().forEach((u, l) -> out.add(new MetadataCommand.PutUserLimits(u, l)));
         for (VirtualHost v : broker.vhostMap().values()) {
             for (warren.core.routing.Exchange e : v.exchanges()) {
                 if (!e.name().isEmpty() && !e.name().startsWith("amq.")) {
@@ -233,6 +256,9 @@ final class BrokerApplier implements MetadataApplier {
                 broker.unpersist(DefinitionRecord.Kind.PERMISSION, DefinitionCodec.key(p.vhost(), p.user()));
             }
         }
+        if (broker.limits().removeVhost(name)) {
+            broker.unpersist(DefinitionRecord.Kind.VHOST_LIMITS, name);
+        }
         for (Broker.ConnectionView conn : broker.connections()) {
             if (name.equals(conn.vhost())) {
                 conn.forceClose("vhost '" + name + "' is deleted");
@@ -262,6 +288,9 @@ final class BrokerApplier implements MetadataApplier {
             }
         }
         broker.unpersist(DefinitionRecord.Kind.USER, name);
+        if (broker.limits().removeUser(name)) {
+            broker.unpersist(DefinitionRecord.Kind.USER_LIMITS, name);
+        }
         for (Broker.ConnectionView conn : broker.connections()) {
             if (name.equals(conn.user())) {
                 conn.forceClose("user '" + name + "' was deleted");

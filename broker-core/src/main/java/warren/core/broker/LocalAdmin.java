@@ -253,4 +253,65 @@ final class LocalAdmin implements BrokerAdmin {
     public Map<String, Object> status() {
         return broker.statusMap();
     }
+
+    @Override
+    public void setVhostLimits(String vhost, Map<String, Long> limits) {
+        requireVhost(vhost);
+        change(new MetadataCommand.PutVhostLimits(vhost, new java.util.TreeMap<>(limits)));
+    }
+
+    @Override
+    public void clearVhostLimits(String vhost) {
+        requireVhost(vhost);
+        change(new MetadataCommand.ClearVhostLimits(vhost));
+    }
+
+    @Override
+    public Map<String, Map<String, Long>> vhostLimits(String vhost) {
+        if (vhost == null) {
+            return broker.limits().allVhosts();
+        }
+        requireVhost(vhost);
+        return Map.of(vhost, broker.limits().vhost(vhost));
+    }
+
+    @Override
+    public void setUserLimits(String user, Map<String, Long> limits) {
+        requireLimitsUser(user);
+        change(new MetadataCommand.PutUserLimits(user, new java.util.TreeMap<>(limits)));
+    }
+
+    @Override
+    public void clearUserLimits(String user, String limit) {
+        requireLimitsUser(user);
+        Map<String, Long> now = broker.limits().user(user);
+        if ("all".equals(limit)) {
+            if (!now.isEmpty()) {
+                change(new MetadataCommand.ClearUserLimits(user));
+            }
+            return;
+        }
+        if (!now.containsKey(limit)) {
+            return; // as rabbitmqctl: clearing a limit that is not set succeeds
+        }
+        Map<String, Long> rest = new java.util.TreeMap<>(now);
+        rest.remove(limit);
+        change(rest.isEmpty() ? new MetadataCommand.ClearUserLimits(user) : new MetadataCommand.PutUserLimits(user, rest));
+    }
+
+    @Override
+    public Map<String, Map<String, Long>> userLimits(String user) {
+        if (user == null) {
+            return broker.limits().allUsers();
+        }
+        requireLimitsUser(user);
+        return Map.of(user, broker.limits().user(user));
+    }
+
+    /** rabbitmqctl's *_user_limits name a missing user in Elixir's words. */
+    private void requireLimitsUser(String user) {
+        if (!broker.userMap().containsKey(user)) {
+            throw new AdminException("limits_error", "{:no_such_user, \"" + user + "\"}");
+        }
+    }
 }

@@ -47,6 +47,14 @@ final class RecordKeys {
             return key(Kind.PERMISSION, DefinitionCodec.key(d.vhost(), d.user()));
         } else if (c instanceof DeletePermission d) {
             return key(Kind.PERMISSION, DefinitionCodec.key(d.vhost(), d.user()));
+        } else if (c instanceof MetadataCommand.PutVhostLimits d) {
+            return key(Kind.VHOST_LIMITS, d.vhost());
+        } else if (c instanceof MetadataCommand.ClearVhostLimits d) {
+            return key(Kind.VHOST_LIMITS, d.vhost());
+        } else if (c instanceof MetadataCommand.PutUserLimits d) {
+            return key(Kind.USER_LIMITS, d.user());
+        } else if (c instanceof MetadataCommand.ClearUserLimits d) {
+            return key(Kind.USER_LIMITS, d.user());
         }
         return null;
     }
@@ -65,6 +73,10 @@ final class RecordKeys {
             return new DeleteUser(d.name());
         } else if (put instanceof PutPermission d) {
             return new DeletePermission(d.vhost(), d.user());
+        } else if (put instanceof MetadataCommand.PutVhostLimits d) {
+            return new MetadataCommand.ClearVhostLimits(d.vhost());
+        } else if (put instanceof MetadataCommand.PutUserLimits d) {
+            return new MetadataCommand.ClearUserLimits(d.user());
         }
         throw new IllegalArgumentException("not a definition: " + put);
     }
@@ -74,8 +86,11 @@ final class RecordKeys {
         if (put instanceof Bind d) {
             return java.util.List.of(key(Kind.EXCHANGE, DefinitionCodec.key(d.vhost(), d.source())),
                     key(d.toExchange() ? Kind.EXCHANGE : Kind.QUEUE, DefinitionCodec.key(d.vhost(), d.destination())));
-        } else if (put instanceof DeclareExchange || put instanceof DeclareQueue || put instanceof PutPermission) {
+        } else if (put instanceof DeclareExchange || put instanceof DeclareQueue || put instanceof PutPermission
+                || put instanceof MetadataCommand.PutVhostLimits) {
             return java.util.List.of(key(Kind.VHOST, put.vhost()));
+        } else if (put instanceof MetadataCommand.PutUserLimits d) {
+            return java.util.List.of(key(Kind.USER, d.user()));
         }
         return java.util.List.of();
     }

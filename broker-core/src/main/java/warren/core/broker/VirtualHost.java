@@ -258,6 +258,7 @@ public final class VirtualHost implements QueueHost {
             existing.arguments().assertEquivalent(parsed, queueName, name);
             return existing;
         }
+        broker.limits().checkQueueLimit(name, queueName, queues.size());
         MessageQueue q = new MessageQueue(name, queueName, durable, exclusive, autoDelete, exclusive ? owner : null,
                 parsed, broker.nextQueueExecutor(), this, broker.store());
         if (homeNode != null && !homeNode.equals(broker.settings().nodeName())) {
@@ -272,18 +273,48 @@ public final class VirtualHost implements QueueHost {
         return q;
     }
 
-    /** queue.delete: checks conditions on the queue's thread, then removes its definitions. */
+    /**
+     * queue.delete: checks conditions on the queue's thread, then removes its definitions. Idempotent in
+     * every interleaving, as RabbitMQ: a queue that is missing, or that auto-delete, x-expires, its
+     * exclusive owner's close or another delete is already taking away, is answered delete-ok (0) once
+     * its name is free, so that what the client does next never meets the old queue.
+     */
     public CompletableFuture<Integer> deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Object owner) {
         MessageQueue q = queues.get(queueName);
         if (q == null) {
             return CompletableFuture.completedFuture(0); // RabbitMQ: deleting a missing queue is ok
         }
+        if (q.isGoingAway()) {
+            return afterRemoval(q).thenApply(v -> 0);
+        }
         checkExclusive(q, owner);
         // The home node checks if-unused/if-empty on the queue's thread; then the definition goes
         // everywhere by an agreed command, and the client hears once its removal is on disk.
-        return q.delete(ifUnused, ifEmpty).thenCompose(n -> broker.submit(
-                new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()))
-                .thenCompose(r -> broker.lastDefinitionWrite()).thenApply(v -> n));
+        return q.delete(ifUnused, ifEmpty).exceptionallyCompose(err -> {
+            // a home node that no longer has the queue: it was deleted there, its removal is on its way
+            return !q.isLocal() && isNotFound(err) ? CompletableFuture.completedFuture(MessageQueue.ALREADY_DELETED)
+                    : CompletableFuture.failedFuture(err);
+        }).thenCompose(n -> n == MessageQueue.ALREADY_DELETED ? afterRemoval(q).thenApply(v -> 0)
+                : broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()))
+                        .thenCompose(r -> broker.lastDefinitionWrite()).thenApply(v -> n));
+    }
+
+    /** How long a declare or delete waits for a queue that is going away to be removed. */
+    private static final long REMOVAL_WAIT_MS = 10_000;
+
+    /**
+     * Completes when {@code q}'s definition is gone (at once for a local queue: its deleter removes it in
+     * the same turn; for a view of another node's queue, when the agreed removal arrives), or after a
+     * bound, so that a lost removal (its home node died) never hangs a client.
+     */
+    public static CompletableFuture<Void> afterRemoval(MessageQueue q) {
+        return q.whenRemoved().copy().completeOnTimeout(null, REMOVAL_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    public static boolean isNotFound(Throwable err) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                ? err.getCause() : err;
+        return t instanceof ChannelException ce && ce.replyCode() == ReplyCode.NOT_FOUND;
     }
 
     /** Applies an agreed DeleteQueue: the queue (if this node has it) is dropped with its bindings. */
@@ -296,6 +327,14 @@ public final class VirtualHost implements QueueHost {
     }
 
     private synchronized void removeQueueDefinitions(MessageQueue q) {
+        try {
+            removeListedQueue(q);
+        } finally {
+            q.markRemoved(); // the name is free: declares waiting for it go on
+        }
+    }
+
+    private void removeListedQueue(MessageQueue q) {
         if (queues.remove(q.name(), q)) {
             if (q.durable()) {
                 broker.unpersist(DefinitionRecord.Kind.QUEUE, DefinitionCodec.key(name, q.name()));
@@ -316,14 +355,12 @@ public final class VirtualHost implements QueueHost {
 
     @Override
     public void deleteUnused(MessageQueue q, String why) {
-        LOG.debug("deleting {}: {}", q, why);
-        q.deleteNow().thenRun(() -> {
-            if (q.exclusive()) {
-                dropOwnExclusive(q);
-            } else {
-                broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()));
-            }
-        });
+        LOG.debug("deleted {}: {}", q, why);
+        if (q.exclusive()) {
+            dropOwnExclusive(q);
+        } else {
+            broker.submit(new warren.core.metadata.MetadataCommand.DeleteQueue(name, q.name()));
+        }
     }
 
     /** Removes the non-durable queues living on {@code node} (it left); returns how many. */
@@ -343,6 +380,7 @@ public final class VirtualHost implements QueueHost {
     public void connectionClosed(Object owner) {
         for (MessageQueue q : queues.values()) {
             if (q.exclusive() && q.exclusiveOwner() == owner) {
+                q.markGoingAway(); // from now on a declare of its name waits for it to go, and then makes a new one
                 q.deleteNow().thenRun(() -> dropOwnExclusive(q));
             }
         }
@@ -720,6 +758,7 @@ public final class VirtualHost implements QueueHost {
             if (q.durable()) {
                 broker.unpersist(DefinitionRecord.Kind.QUEUE, DefinitionCodec.key(name, q.name()));
             }
+            q.markRemoved();
         }
         for (Exchange e : exchanges.values()) {
             if (e.durable() && !e.name().isEmpty() && !e.name().startsWith("amq.")) {

@@ -82,6 +82,31 @@ public sealed interface MetadataCommand {
     }
 
     /**
+     * A vhost's limits ({@code set_vhost_limits}): {@code max-connections}, {@code max-queues}; a
+     * negative value means no limit. Replaces whatever limits the vhost had.
+     */
+    record PutVhostLimits(String vhost, Map<String, Long> limits) implements MetadataCommand {
+    }
+
+    record ClearVhostLimits(String vhost) implements MetadataCommand {
+    }
+
+    /** A user's limits ({@code set_user_limits}): {@code max-connections}, {@code max-channels}. */
+    record PutUserLimits(String user, Map<String, Long> limits) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    record ClearUserLimits(String user) implements MetadataCommand {
+        @Override
+        public String vhost() {
+            return null;
+        }
+    }
+
+    /**
      * The cluster's identity, recorded by every member: its name (by default the first node's name, as
      * in RabbitMQ) and the UUID made when the cluster was first formed.
      */

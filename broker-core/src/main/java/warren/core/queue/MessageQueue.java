@@ -1,11 +1,14 @@
 package warren.core.queue;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -55,6 +58,15 @@ public final class MessageQueue {
     public static final int PAGE_IN_MEMORY = 20_000;
     private static final int PAGE_BATCH = 5_000;
     /**
+     * Entries one turn of a long operation handles (requeue, ack, dead-lettering, expiry, purge,
+     * dispatch, recovery); the rest waits for a later turn. A queue runs on an I/O event loop of the
+     * daemon, and later turns come after that loop's next I/O pass, so other connections on the loop
+     * keep their latency whatever the size of the operation.
+     */
+    static final int SLICE = 2_048;
+    /** The same for dead-lettering (rejects, expiry), each of which also re-publishes the message: several times dearer. */
+    static final int DEAD_LETTER_SLICE = 512;
+    /**
      * Weight of the publishes waiting in the queue's mailbox above which publishers are paused, and
      * below which resumed. A publish weighs its body plus {@link #PUBLISH_OVERHEAD} (about what the
      * message's own objects take), so the mailbox holds ~16k small messages or ~16 MiB of large ones.
@@ -75,6 +87,13 @@ public final class MessageQueue {
     private int roundRobin;
     private boolean hadConsumer;
     private boolean deleted;
+    /**
+     * Set (from any thread) once the queue is certain to go: deleted on its thread, or its exclusive owner
+     * closed. A declare that finds it waits for {@link #whenRemoved()} and makes a new queue instead.
+     */
+    private volatile boolean goingAway;
+    /** Completes when the vhost has dropped this queue's definition (the name is free again). */
+    private final CompletableFuture<Void> removed = new CompletableFuture<>();
     private long lastUsedMillis = System.currentTimeMillis();
     private long expiryCheckAt = Long.MAX_VALUE;
     private volatile Counts snapshot = new Counts(0, 0, 0);
@@ -82,6 +101,10 @@ public final class MessageQueue {
     private long diskCount;
     private long nextDiskSeq;
     private boolean loading;
+    /** A dispatch turn is scheduled for later (the last one stopped at {@link #SLICE} deliveries). */
+    private boolean dispatchLater;
+    /** An expiry turn is scheduled for later (the last one stopped at {@link #SLICE} expired heads). */
+    private boolean expireLater;
     private int diskEpoch;
     private final List<Runnable> waitingForLoad = new ArrayList<>();
     /** DELIVERED marks of this dispatch turn, written together by {@link #handOverTurn()}. */
@@ -325,6 +348,9 @@ public final class MessageQueue {
         }
         touch();
         if (consumers.isEmpty() && autoDelete && hadConsumer && !deleted) {
+            // Deleted here, in the same turn: whatever the queue runs next (a redeclare's count, a consume)
+            // already finds it gone, never a queue that is about to vanish.
+            forceDelete();
             host.deleteUnused(this, "auto-delete: last consumer cancelled");
         }
         dispatch();
@@ -348,6 +374,10 @@ public final class MessageQueue {
             if (ready.size() == 0 && diskCount > 0) {
                 waitingForLoad.add(() -> getNow(ackRequired, f)); // page the backlog in first
                 loadMore();
+                return;
+            }
+            if (!expireHead()) {
+                later(() -> getNow(ackRequired, f)); // a long run of expired heads goes first, in slices
                 return;
             }
             QueueEntry e = nextLive();
@@ -375,18 +405,11 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.ACK)) {
             return;
         }
-        executor.execute(() -> {
-            long bytes = 0;
-            for (QueueEntry e : entries) {
-                bytes += e.message.bodySize();
-            }
-            unacked -= entries.size();
-            host.adjustMemory(-bytes);
-            for (QueueEntry e : entries) {
-                forget(e);
-            }
-            updateSnapshot();
-        });
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
+            unacked--;
+            host.adjustMemory(-e.message.bodySize());
+            forget(e);
+        }, this::updateSnapshot)));
     }
 
     /** Puts entries back (nack/reject with requeue, recover, channel closed with unacked deliveries). */
@@ -394,18 +417,14 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.REQUEUE)) {
             return;
         }
-        executor.execute(() -> {
-            unacked -= entries.size();
-            if (deleted) {
-                return;
-            }
-            for (QueueEntry e : entries) {
+        // Oldest first, a slice a turn: what a consumer gets between two slices is still in queue order.
+        executor.execute(() -> addBatch(new Batch(entries, SLICE, e -> {
+            unacked--;
+            if (!deleted) {
                 e.redelivered = true;
                 ready.requeue(e);
             }
-            dispatch();
-            updateSnapshot();
-        });
+        }, this::dispatch)));
     }
 
     /** nack/reject without requeue: dead-letter (reason rejected) or drop. */
@@ -413,13 +432,78 @@ public final class MessageQueue {
         if (settledRemotely(entries, RemoteQueues.Settle.REJECT)) {
             return;
         }
-        executor.execute(() -> {
-            unacked -= entries.size();
-            for (QueueEntry e : entries) {
-                discard(e, "rejected");
+        executor.execute(() -> addBatch(new Batch(entries, DEAD_LETTER_SLICE, e -> {
+            unacked--;
+            discard(e, "rejected");
+        }, this::updateSnapshot)));
+    }
+
+    /** A batch of settled entries (ack, requeue, reject) to work through, {@code slice} a turn. */
+    private static final class Batch {
+        final List<QueueEntry> entries;
+        final int slice;
+        final Consumer<QueueEntry> each;
+        final Runnable afterSlice;
+        int next;
+
+        Batch(List<QueueEntry> entries, int slice, Consumer<QueueEntry> each, Runnable afterSlice) {
+            this.entries = entries;
+            this.slice = slice;
+            this.each = each;
+            this.afterSlice = afterSlice;
+        }
+    }
+
+    /** Settled batches not yet worked through, in arrival order; the first is under way. */
+    private final ArrayDeque<Batch> batches = new ArrayDeque<>();
+
+    /**
+     * Queues a batch behind those still under way, so batches are worked through in the order they
+     * came (a channel hands a 100k nack over in parts: they must dead-letter in order).
+     */
+    private void addBatch(Batch b) {
+        batches.add(b);
+        if (batches.size() == 1) {
+            workOnBatches();
+        }
+    }
+
+    /** One slice of the first batch; the rest on a later turn. */
+    private void workOnBatches() {
+        Batch b = batches.peek();
+        int end = Math.min(b.entries.size(), b.next + b.slice);
+        try {
+            for (int i = b.next; i < end; i++) {
+                b.each.accept(b.entries.get(i));
             }
-            updateSnapshot();
-        });
+            b.afterSlice.run();
+        } finally {
+            b.next = end;
+            if (end == b.entries.size()) {
+                batches.poll();
+            }
+            if (!batches.isEmpty()) {
+                later(this::workOnBatches);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the queue's executor after what is waiting there now. On an event loop
+     * (a {@link ScheduledExecutorService}) it is scheduled with no delay, which runs it after the
+     * loop's next I/O pass: a task it merely executed would run in the same pass of tasks, so a
+     * chain of slices would keep the sockets waiting just as one long loop does.
+     */
+    private void later(Runnable task) {
+        if (executor instanceof ScheduledExecutorService loop) {
+            try {
+                loop.schedule(task, 0, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("{}: executor shut down; the rest of a long operation is dropped", this);
+            }
+        } else {
+            executor.execute(task);
+        }
     }
 
     private boolean settledRemotely(List<QueueEntry> entries, RemoteQueues.Settle how) {
@@ -474,23 +558,43 @@ public final class MessageQueue {
         if (r != null) {
             return r.purge(this);
         }
-        return call(() -> {
-            checkNotDeleted();
-            int n = readyCount();
-            host.adjustMemory(-ready.bytes());
-            QueueEntry e;
-            while ((e = ready.poll()) != null) {
-                forget(e);
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                checkNotDeleted();
+                int n = readyCount();
+                host.adjustMemory(-ready.bytes());
+                ReadyList dropped = ready.takeAll(); // the queue is empty from now on
+                dropDiskBacklog();
+                updateSnapshot();
+                forgetInSlices(dropped, () -> f.complete(n));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
             }
-            dropDiskBacklog();
-            updateSnapshot();
-            return n;
         });
+        return f;
     }
+
+    /** Drops the store records of the entries in {@code dropped}, a slice a turn; then runs {@code done}. */
+    private void forgetInSlices(ReadyList dropped, Runnable done) {
+        QueueEntry e;
+        for (int i = 0; i < SLICE && (e = dropped.poll()) != null; i++) {
+            forget(e);
+        }
+        if (dropped.size() > 0) {
+            later(() -> forgetInSlices(dropped, done));
+        } else {
+            done.run();
+        }
+    }
+
+    /** What {@link #delete} answers when the queue was already deleted by something else. */
+    public static final int ALREADY_DELETED = -1;
 
     /**
      * Marks the queue deleted after checking if-unused / if-empty (406 otherwise); consumers get a
-     * cancel notification. Returns the number of ready messages dropped.
+     * cancel notification. Returns the number of ready messages dropped, or {@link #ALREADY_DELETED}
+     * if something else deleted it first (that deleter removes the definition).
      */
     public CompletableFuture<Integer> delete(boolean ifUnused, boolean ifEmpty) {
         RemoteQueues r = remote;
@@ -498,7 +602,9 @@ public final class MessageQueue {
             return r.delete(this, ifUnused, ifEmpty);
         }
         return call(() -> {
-            checkNotDeleted();
+            if (deleted) {
+                return ALREADY_DELETED; // auto-delete, x-expires or another delete won: not an error
+            }
             if (ifUnused && !consumers.isEmpty()) {
                 throw new ChannelException(ReplyCode.PRECONDITION_FAILED, QueueArguments.describe(name, vhost)
                         + " in use");
@@ -511,9 +617,34 @@ public final class MessageQueue {
         });
     }
 
+    /**
+     * True once the queue is certain to go (deleted, being deleted, or its exclusive owner closed) even if
+     * its definition is still listed; safe from any thread.
+     */
+    public boolean isGoingAway() {
+        return goingAway;
+    }
+
+    /** The queue will go (its exclusive owner closed): declares wait for its removal from now on. */
+    public void markGoingAway() {
+        goingAway = true;
+    }
+
+    /** Completes once the vhost no longer lists this queue (so its name can be declared anew). */
+    public CompletableFuture<Void> whenRemoved() {
+        return removed;
+    }
+
+    /** The vhost dropped this queue's definition. */
+    public void markRemoved() {
+        goingAway = true;
+        removed.complete(null);
+    }
+
     /** Deletes without conditions (vhost deletion, exclusive owner gone); returns dropped count. */
     public CompletableFuture<Integer> deleteNow() {
         if (remote != null) {
+            goingAway = true;
             deleted = true; // the home node dropped its messages; only the definition was here
             return CompletableFuture.completedFuture(0);
         }
@@ -521,6 +652,7 @@ public final class MessageQueue {
     }
 
     private int forceDelete() {
+        goingAway = true;
         int n = readyCount();
         if (persistentQueue || pagingEnabled) {
             store.removeRange(storeKey, 0, Long.MAX_VALUE);
@@ -686,32 +818,47 @@ public final class MessageQueue {
         int epoch = diskEpoch;
         int want = (int) Math.min(PAGE_BATCH, diskCount);
         store.read(storeKey, nextDiskSeq, want).whenComplete((loaded, err) -> executor.execute(() -> {
-            loading = false;
-            if (deleted || epoch != diskEpoch) {
-                return;
-            }
             if (err != null) {
-                LOG.error("cannot page in messages of {}", this, err);
+                loading = false;
+                if (!deleted && epoch == diskEpoch) {
+                    LOG.error("cannot page in messages of {}", this, err);
+                }
                 return;
             }
-            for (MessageStore.Loaded l : loaded) {
-                if (l.entry().seq() < nextDiskSeq) {
-                    continue;
-                }
-                QueueEntry e = fromStore(l);
-                ready.addLast(e);
-                host.adjustMemory(e.message.bodySize());
-                nextDiskSeq = l.entry().seq() + 1;
-                diskCount--;
-            }
-            if (loaded.size() < want) {
-                diskCount = 0; // the index ran out early: records without bodies were never confirmed
-            }
-            List<Runnable> resume = new ArrayList<>(waitingForLoad);
-            waitingForLoad.clear();
-            resume.forEach(Runnable::run);
-            dispatch();
+            applyLoaded(loaded, 0, want, epoch);
         }));
+    }
+
+    /** Puts paged-in entries from {@code from} on into memory, {@link #SLICE} a turn. */
+    private void applyLoaded(List<MessageStore.Loaded> loaded, int from, int want, int epoch) {
+        if (deleted || epoch != diskEpoch) {
+            loading = false; // purged or deleted meanwhile: what is left of this batch is gone too
+            return;
+        }
+        int end = Math.min(loaded.size(), from + SLICE);
+        for (int i = from; i < end; i++) {
+            MessageStore.Loaded l = loaded.get(i);
+            if (l.entry().seq() < nextDiskSeq) {
+                continue;
+            }
+            QueueEntry e = fromStore(l);
+            ready.addLast(e);
+            host.adjustMemory(e.message.bodySize());
+            nextDiskSeq = l.entry().seq() + 1;
+            diskCount--;
+        }
+        if (end < loaded.size()) {
+            later(() -> applyLoaded(loaded, end, want, epoch));
+            return;
+        }
+        loading = false;
+        if (loaded.size() < want) {
+            diskCount = 0; // the index ran out early: records without bodies were never confirmed
+        }
+        List<Runnable> resume = new ArrayList<>(waitingForLoad);
+        waitingForLoad.clear();
+        resume.forEach(Runnable::run);
+        dispatch();
     }
 
     private static QueueEntry fromStore(MessageStore.Loaded l) {
@@ -729,19 +876,34 @@ public final class MessageQueue {
 
     /** Boot: rebuilds this durable queue from what the store recovered. */
     public CompletableFuture<Void> recover(MessageStore.RecoveredQueue rq) {
-        return call(() -> {
-            for (MessageStore.Loaded l : rq.head()) {
-                QueueEntry e = fromStore(l);
-                ready.addLast(e);
-                host.adjustMemory(e.message.bodySize());
-            }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        executor.execute(() -> {
             nextSeq = rq.lastSeq() + 1;
             diskCount = rq.total() - rq.head().size();
             nextDiskSeq = rq.nextUnloadedSeq();
+            recoverSlice(rq.head(), 0, f);
+        });
+        return f;
+    }
+
+    private void recoverSlice(List<MessageStore.Loaded> head, int from, CompletableFuture<Void> f) {
+        try {
+            int end = Math.min(head.size(), from + SLICE);
+            for (int i = from; i < end; i++) {
+                QueueEntry e = fromStore(head.get(i));
+                ready.addLast(e);
+                host.adjustMemory(e.message.bodySize());
+            }
+            if (end < head.size()) {
+                later(() -> recoverSlice(head, end, f));
+                return;
+            }
             expireHead();
             updateSnapshot();
-            return null;
-        });
+            f.complete(null);
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
     }
 
     private boolean consumersCanTakeNow() {
@@ -873,9 +1035,17 @@ public final class MessageQueue {
         if (deleted) {
             return;
         }
+        if (dispatchLater) {
+            updateSnapshot(); // a dispatch slice is scheduled: this turn had its share
+            return;
+        }
+        int delivered = 0;
         while (!consumers.isEmpty()) {
-            expireHead();
-            if (ready.size() == 0) {
+            if (!expireHead() || ready.size() == 0) {
+                break;
+            }
+            if (delivered++ == SLICE) {
+                dispatchLater(); // a consumer without prefetch limit takes a large backlog a slice a turn
                 break;
             }
             ConsumerSlot slot = pickConsumer();
@@ -897,6 +1067,16 @@ public final class MessageQueue {
         expireHead();
         maybeLoadMore();
         updateSnapshot();
+    }
+
+    private void dispatchLater() {
+        if (!dispatchLater) {
+            dispatchLater = true;
+            later(() -> {
+                dispatchLater = false;
+                dispatch();
+            });
+        }
     }
 
     private ConsumerSlot pickConsumer() {
@@ -932,16 +1112,42 @@ public final class MessageQueue {
         return null;
     }
 
-    /** Drops/dead-letters expired messages at the head (RabbitMQ expires at the head only). */
-    private void expireHead() {
+    /**
+     * Drops/dead-letters expired messages at the head (RabbitMQ expires at the head only), at most
+     * {@link #DEAD_LETTER_SLICE} a turn. Returns false when it stopped there with more expired heads waiting:
+     * a later turn goes on (and dispatches), so nothing may be taken from the head meanwhile.
+     */
+    private boolean expireHead() {
+        if (expireLater) {
+            return false; // a slice of expiry is scheduled: this turn had its share
+        }
         long now = System.currentTimeMillis();
         QueueEntry head;
+        int expired = 0;
         while ((head = ready.peek()) != null && head.expiresAtMillis <= now) {
+            if (expired++ == DEAD_LETTER_SLICE) {
+                expireLater();
+                return false;
+            }
             ready.poll();
             discard(head, "expired");
         }
         if (head != null && head.expiresAtMillis != Long.MAX_VALUE) {
             scheduleExpiry(head.expiresAtMillis);
+        }
+        return true;
+    }
+
+    private void expireLater() {
+        if (!expireLater) {
+            expireLater = true;
+            later(() -> {
+                expireLater = false;
+                if (expireHead()) {
+                    dispatch();
+                }
+                updateSnapshot();
+            });
         }
     }
 
@@ -953,8 +1159,10 @@ public final class MessageQueue {
         long delay = Math.max(0, at - System.currentTimeMillis());
         host.timer().schedule(() -> executor.execute(() -> {
             expiryCheckAt = Long.MAX_VALUE;
-            expireHead();
-            dispatch();
+            if (expireHead()) {
+                dispatch();
+            }
+            updateSnapshot();
         }), delay, TimeUnit.MILLISECONDS);
     }
 
@@ -965,6 +1173,7 @@ public final class MessageQueue {
         long due = lastUsedMillis + arguments.expires - System.currentTimeMillis();
         if (due <= 0 && consumers.isEmpty()) {
             LOG.debug("queue '{}' in vhost '{}' unused for {} ms: deleting (x-expires)", name, vhost, arguments.expires);
+            forceDelete();
             host.deleteUnused(this, "x-expires");
             return;
         }

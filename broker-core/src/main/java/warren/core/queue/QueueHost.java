@@ -9,7 +9,10 @@ public interface QueueHost {
     /** Re-publishes a dead message to the queue's dead-letter exchange (x-death added by the host). */
     void deadLetter(MessageQueue source, Message message, String reason);
 
-    /** The queue asks to be deleted: auto-delete after its last consumer left, or x-expires ran out. */
+    /**
+     * The queue deleted itself (on its thread: auto-delete after its last consumer left, or x-expires ran
+     * out); the host drops its definition everywhere.
+     */
     void deleteUnused(MessageQueue queue, String why);
 
     /** Memory accounting for the high watermark: bytes entering (+) and leaving (-) queues. */

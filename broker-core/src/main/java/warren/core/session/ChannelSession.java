@@ -2,7 +2,9 @@ package warren.core.session;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +100,7 @@ final class ChannelSession {
     private boolean closing;
 
     private final Map<String, ChannelConsumer> consumers = new LinkedHashMap<>();
-    private final LinkedHashMap<Long, Unacked> unacked = new LinkedHashMap<>();
+    private LinkedHashMap<Long, Unacked> unacked = new LinkedHashMap<>();
     private long nextDeliveryTag = 1;
     private int prefetchPerConsumer;
     private volatile int prefetchChannel;
@@ -241,8 +243,8 @@ final class ChannelSession {
             case (60 << 16) | 20: return consume((BasicConsume) m);
             case (60 << 16) | 30: return cancel((BasicCancel) m);
             case (60 << 16) | 70: return get((BasicGet) m);
-            case (60 << 16) | 100: recover(true); return null;
-            case (60 << 16) | 110: recover(((BasicRecover) m).requeue()); send(new BasicRecoverOk()); return null;
+            case (60 << 16) | 100: recover(((BasicRecoverAsync) m).requeue(), m); return null;
+            case (60 << 16) | 110: recover(((BasicRecover) m).requeue(), m); send(new BasicRecoverOk()); return null;
             case (50 << 16) | 10: return declareQueue((QueueDeclare) m, before);
             case (50 << 16) | 20: return bindQueue((QueueBind) m, before);
             case (50 << 16) | 50: return unbindQueue((QueueUnbind) m, before);
@@ -387,6 +389,15 @@ final class ChannelSession {
         }
         lastQueue = name;
         String declared = name;
+        MessageQueue going = vhost.queue(name);
+        if (going != null && going.isGoingAway()) {
+            // auto-deleted, expired, deleted or its exclusive owner closed, but still listed: as RabbitMQ, a
+            // passive declare finds no queue, and a declare waits for it to go and makes a new one
+            if (m.passive()) {
+                throw new ChannelException(ReplyCode.NOT_FOUND, "no queue '" + name + "' in vhost '" + vhost.name() + "'");
+            }
+            return declareAgainWhenRemoved(going, m);
+        }
         MessageQueue q;
         if (m.passive() || m.exclusive() || vhost.queue(name) != null) {
             // Passive, exclusive (this connection's alone) or a redeclare: answered on this node.
@@ -428,9 +439,69 @@ final class ChannelSession {
             return afterDefinitions(before, null);
         }
         CompletableFuture<Void> written = broker.lastDefinitionWrite();
-        CompletableFuture<MessageQueue.Counts> counts = written == before ? q.touchAndCount()
-                : q.touchAndCount().thenCombine(written, (c, v) -> c);
-        return then(counts, c -> send(new QueueDeclareOk(declared, c.ready(), c.consumers())));
+        MessageQueue found = q;
+        CompletableFuture<MessageQueue.Counts> counted = q.touchAndCount();
+        if (!m.passive()) {
+            // the queue went between the lookup and its count: declare it anew once its name is free
+            counted = counted.exceptionallyCompose(err -> VirtualHost.isNotFound(err)
+                    && (found.isGoingAway() || !found.isLocal()) ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(err));
+        }
+        CompletableFuture<MessageQueue.Counts> counts = written == before ? counted
+                : counted.thenCombine(written, (c, v) -> c);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        counts.whenComplete((c, err) -> connection.execute(() -> {
+            if (err != null) {
+                done.completeExceptionally(unwrap(err));
+            } else if (closing) {
+                done.complete(null);
+            } else if (c == null) {
+                follow(declareAgainWhenRemoved(found, m), done);
+            } else {
+                send(new QueueDeclareOk(declared, c.ready(), c.consumers()));
+                done.complete(null);
+            }
+        }));
+        return done;
+    }
+
+    /**
+     * Runs {@code m} again once {@code gone} has left the vhost (bounded): the declare then makes a new
+     * queue, so a declare-ok always names a queue that exists.
+     */
+    private CompletableFuture<?> declareAgainWhenRemoved(MessageQueue gone, QueueDeclare m) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        VirtualHost.afterRemoval(gone).whenComplete((v, err) -> connection.execute(() -> {
+            if (closing) {
+                done.complete(null);
+                return;
+            }
+            try {
+                if (vhost.queue(gone.name()) == gone) { // its removal never came (its home node is gone?)
+                    throw new ChannelException(ReplyCode.NOT_FOUND, "no queue '" + gone.name() + "' in vhost '"
+                            + vhost.name() + "'");
+                }
+                follow(declareQueue(m, broker.lastDefinitionWrite()), done);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }));
+        return done;
+    }
+
+    /** Completes {@code done} as {@code f} completes (null: at once). */
+    private static void follow(CompletableFuture<?> f, CompletableFuture<Void> done) {
+        if (f == null) {
+            done.complete(null);
+            return;
+        }
+        f.whenComplete((v, err) -> {
+            if (err != null) {
+                done.completeExceptionally(unwrap(err));
+            } else {
+                done.complete(null);
+            }
+        });
     }
 
     private CompletableFuture<?> bindQueue(QueueBind m, CompletableFuture<Void> before) {
@@ -877,12 +948,25 @@ final class ChannelSession {
         return new ChannelException(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + tag);
     }
 
-    private void settle(List<Unacked> settled, Settle how) {
-        if (settled.isEmpty()) {
-            return;
+    /** Deliveries settled in one turn of the connection's thread; the rest wait for a later turn. */
+    private static final int SETTLE_SLICE = 2_048;
+
+    private void settle(Collection<Unacked> settled, Settle how) {
+        if (!settled.isEmpty()) {
+            settleSlice(settled.iterator(), how);
         }
+    }
+
+    /**
+     * Hands up to {@link #SETTLE_SLICE} settled deliveries to their queues (each queue takes its part
+     * in slices too); the rest go on a later turn, after the connection thread's pending I/O, so that
+     * settling 200k deliveries (channel close, basic.recover, multiple ack/nack) never holds the event
+     * loop that other connections share.
+     */
+    private void settleSlice(Iterator<Unacked> settled, Settle how) {
         Map<MessageQueue, List<QueueEntry>> byQueue = new IdentityHashMap<>(2);
-        for (Unacked u : settled) {
+        for (int i = 0; i < SETTLE_SLICE && settled.hasNext(); i++) {
+            Unacked u = settled.next();
             byQueue.computeIfAbsent(u.queue, k -> new ArrayList<>()).add(u.entry);
             if (u.consumer != null) {
                 u.consumer.release();
@@ -896,13 +980,24 @@ final class ChannelSession {
             }
             e.getKey().wakeup();
         }
+        if (settled.hasNext()) {
+            connection.executeLater(() -> settleSlice(settled, how));
+        }
     }
 
-    private void recover(boolean requeue) {
-        // RabbitMQ supports recover only with requeue semantics; requeue=false also redelivers.
-        List<Unacked> all = new ArrayList<>(unacked.values());
-        unacked.clear();
-        settle(all, Settle.REQUEUE);
+    /** Every unacked delivery, in delivery-tag order, leaving the channel with none (no copy: the map is handed over). */
+    private Collection<Unacked> takeAllUnacked() {
+        Collection<Unacked> all = unacked.values();
+        unacked = new LinkedHashMap<>();
+        return all;
+    }
+
+    private void recover(boolean requeue, Method m) {
+        if (!requeue) {
+            // RabbitMQ 3.10: connection.close 540 "NOT_IMPLEMENTED - requeue=false" (recover and recover-async)
+            throw new ConnectionException(ReplyCode.NOT_IMPLEMENTED, "requeue=false", m.classId(), m.methodId());
+        }
+        settle(takeAllUnacked(), Settle.REQUEUE);
     }
 
     boolean reserveGlobal() {
@@ -1012,11 +1107,10 @@ final class ChannelSession {
             c.queue.removeConsumer(c);
         }
         consumers.clear();
-        List<Unacked> all = new ArrayList<>(unacked.values());
-        all.addAll(txSettled);
-        unacked.clear();
+        List<Unacked> inTx = new ArrayList<>(txSettled);
         txSettled.clear();
-        settle(all, Settle.REQUEUE);
+        settle(takeAllUnacked(), Settle.REQUEUE);
+        settle(inTx, Settle.REQUEUE);
         txActions.clear();
         pendingConfirms.clear();
     }

@@ -23,6 +23,15 @@ public interface ConnectionIo {
     /** Runs a task on the connection's thread (safe from any thread). */
     void execute(Runnable task);
 
+    /**
+     * Runs a task on the connection's thread after the socket I/O waiting there now: the next slice
+     * of a long piece of work (e.g. giving back 200k unacked deliveries), so other connections on
+     * the same thread are served in between. Defaults to {@link #execute}.
+     */
+    default void executeLater(Runnable task) {
+        execute(task);
+    }
+
     /** Whether the socket's outbound buffer has room (safe from any thread). */
     boolean isWritable();
 

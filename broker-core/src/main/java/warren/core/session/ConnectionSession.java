@@ -98,6 +98,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private boolean readingOff;
     private final MemoryMonitor memory;
     private final PublishCredit credit = new PublishCredit();
+    /** The vhost this connection is counted in for max-connections (released at terminate), or null. */
+    private String countedVhost;
     private final Consumer<Boolean> alarmListener = on -> execute(() -> onMemoryAlarm(memory().inAlarm()));
 
     public ConnectionSession(Broker broker, ConnectionIo io) {
@@ -289,8 +291,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
 
     private void onOpenConnectionMethod(Method m) {
         if (m instanceof ConnectionClose) {
+            // close-ok goes out (terminate flushes it) only once this connection's consumers have left their
+            // queues and its exclusive queues are going away, as RabbitMQ answers after its channels ended:
+            // what the client does next (redeclare an auto-delete queue, reuse an exclusive name) sees that
             send(0, new ConnectionCloseOk());
-            flush();
             terminate();
         } else if (m instanceof ConnectionUpdateSecret) {
             // Password-based auth has nothing to refresh; accept as RabbitMQ does for non-expiring credentials.
@@ -347,19 +351,21 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private void onTuneOk(ConnectionTuneOk ok) {
         int requestedChannelMax = ok.channelMax() == 0 ? 65535 : ok.channelMax();
         if (requestedChannelMax > channelMax) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated channel_max = " + ok.channelMax()
-                    + " is higher than the maximum allowed value (" + channelMax + ")", ok.classId(), ok.methodId());
+            failNegotiation("channel_max", ok.channelMax(), "higher than the maximum", channelMax);
+            return;
         }
         channelMax = requestedChannelMax;
-        int requestedFrameMax = ok.frameMax();
-        if (requestedFrameMax != 0 && requestedFrameMax < MIN_FRAME_MAX) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "frame_max=" + requestedFrameMax + " < "
-                    + MIN_FRAME_MAX + " min size", ok.classId(), ok.methodId());
+        long requested = Integer.toUnsignedLong(ok.frameMax()); // an unsigned long on the wire
+        if (requested != 0 && requested < MIN_FRAME_MAX) {
+            failNegotiation("frame_max", requested, "lower than the minimum", MIN_FRAME_MAX);
+            return;
         }
-        if (frameMax != 0 && (requestedFrameMax == 0 || requestedFrameMax > frameMax)) {
-            throw new ConnectionException(ReplyCode.NOT_ALLOWED, "negotiated frame_max = " + requestedFrameMax
-                    + " is higher than the maximum allowed value (" + frameMax + ")", ok.classId(), ok.methodId());
+        if (frameMax != 0 && (requested == 0 || requested > frameMax)) {
+            failNegotiation("frame_max", requested, "higher than the maximum", frameMax);
+            return;
         }
+        // frame_max 0 ("no limit") on both sides, or above what an int holds: the largest we can handle
+        int requestedFrameMax = requested == 0 || requested > Integer.MAX_VALUE ? 0 : (int) requested;
         frameMax = requestedFrameMax;
         io.setMaxFrameSize(frameMax);
         heartbeat = ok.heartbeat();
@@ -369,6 +375,16 @@ public final class ConnectionSession implements Broker.ConnectionView {
         state = State.AWAITING_OPEN;
     }
 
+    /**
+     * A tune-ok asking for more (or less) than allowed: as the spec says and RabbitMQ does, the socket
+     * is closed without connection.close, and the node logs RabbitMQ's sentence.
+     */
+    private void failNegotiation(String field, long requested, String bound, long limit) {
+        LOG.error("closing AMQP connection {}: failed to negotiate connection parameters: negotiated {} = {} is {}"
+                + " allowed value ({})", name(), field, requested, bound, limit);
+        terminate();
+    }
+
     private void onOpen(ConnectionOpen open) {
         String vhostName = open.virtualHost();
         VirtualHost v = broker.vhost(vhostName);
@@ -376,6 +392,8 @@ public final class ConnectionSession implements Broker.ConnectionView {
             throw new ConnectionException(ReplyCode.NOT_ALLOWED, "vhost " + vhostName + " not found",
                     open.classId(), open.methodId());
         }
+        broker.limits().acquireConnection(vhostName, user.name());
+        countedVhost = vhostName;
         if (!broker.hasAnyPermission(vhostName, user.name())) {
             throw new ConnectionException(ReplyCode.NOT_ALLOWED, "access to vhost '" + vhostName
                     + "' refused for user '" + user.name() + "'", open.classId(), open.methodId());
@@ -402,10 +420,12 @@ public final class ConnectionSession implements Broker.ConnectionView {
                 throw new ConnectionException(ReplyCode.CHANNEL_ERROR, "expected 'channel.open' on channel " + id
                         + ", got " + m.name(), m.classId(), m.methodId());
             }
-            if (id > channelMax) {
-                throw new ConnectionException(ReplyCode.NOT_ALLOWED, "channel " + id + " above channel_max "
-                        + channelMax, m.classId(), m.methodId());
+            if (channels.size() >= channelMax) {
+                // As RabbitMQ: the number of open channels is bounded, not the channel number.
+                throw new ConnectionException(ReplyCode.NOT_ALLOWED, "number of channels opened (" + channels.size()
+                        + ") has reached the negotiated channel_max (" + channelMax + ")");
             }
+            broker.limits().acquireChannel(user.name());
             channels.put(id, new ChannelSession(this, id));
             assemblers.put(id, new CommandAssembler(settings.maxMessageSize()));
             send(id, new ChannelOpenOk());
@@ -472,7 +492,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     }
 
     private void removeChannel(int id) {
-        channels.remove(id);
+        if (channels.remove(id) != null) {
+            broker.limits().releaseChannels(user.name(), 1);
+        }
         assemblers.remove(id);
     }
 
@@ -514,6 +536,10 @@ public final class ConnectionSession implements Broker.ConnectionView {
         releaseChannels();
         state = State.CLOSED;
         broker.unregister(this);
+        if (countedVhost != null) {
+            broker.limits().releaseConnection(countedVhost, user.name());
+            countedVhost = null;
+        }
         broker.memory().removeListener(alarmListener);
         if (vhost != null) {
             vhost.connectionClosed(this);
@@ -524,6 +550,9 @@ public final class ConnectionSession implements Broker.ConnectionView {
     private void releaseChannels() {
         for (ChannelSession c : new ArrayList<>(channels.values())) {
             c.release();
+        }
+        if (!channels.isEmpty()) {
+            broker.limits().releaseChannels(user.name(), channels.size());
         }
         channels.clear();
         assemblers.clear();
@@ -643,6 +672,11 @@ public final class ConnectionSession implements Broker.ConnectionView {
     /** Runs on this connection's thread. */
     void execute(Runnable task) {
         io.execute(task);
+    }
+
+    /** Runs on this connection's thread after its pending socket I/O (the next slice of long work). */
+    void executeLater(Runnable task) {
+        io.executeLater(task);
     }
 
     boolean isWritable() {

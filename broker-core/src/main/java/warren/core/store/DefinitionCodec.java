@@ -46,6 +46,10 @@ public final class DefinitionCodec {
                              Map<String, Object> arguments) {
     }
 
+    /** {@code owner}: the vhost or user the limits belong to. */
+    public record LimitsDef(String owner, Map<String, Long> limits) {
+    }
+
     public static String key(String vhost, String name) {
         return vhost + '\0' + name;
     }
@@ -117,6 +121,28 @@ public final class DefinitionCodec {
         });
     }
 
+    /** {@code kind}: VHOST_LIMITS or USER_LIMITS. */
+    public static DefinitionRecord limits(DefinitionRecord.Kind kind, LimitsDef d) {
+        return record(kind, d.owner(), b -> {
+            str(b, d.owner());
+            b.writeInt(d.limits().size());
+            d.limits().forEach((k, v) -> {
+                str(b, k);
+                b.writeLong(v);
+            });
+        });
+    }
+
+    private static LimitsDef limits(ByteBuf b) {
+        String owner = str(b);
+        int n = b.readInt();
+        Map<String, Long> limits = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            limits.put(str(b), b.readLong());
+        }
+        return new LimitsDef(owner, limits);
+    }
+
     public static Object decode(DefinitionRecord r) {
         ByteBuf b = Unpooled.wrappedBuffer(r.payload());
         int version = b.readUnsignedByte();
@@ -147,6 +173,9 @@ public final class DefinitionCodec {
                         b.isReadable() ? str(b) : null);
             case BINDING:
                 return new BindingDef(str(b), str(b), str(b), b.readBoolean(), str(b), FieldTable.read(b));
+            case VHOST_LIMITS:
+            case USER_LIMITS:
+                return limits(b);
             default:
                 throw new StoreException("unknown definition kind " + r.kind());
         }

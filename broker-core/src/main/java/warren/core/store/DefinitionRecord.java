@@ -9,7 +9,11 @@ public record DefinitionRecord(Kind kind, String key, byte[] payload) {
     public enum Kind {
         VHOST(1), USER(2), PERMISSION(3), EXCHANGE(4), QUEUE(5), BINDING(6),
         /** The version (or tombstone) of another record; key: the other's kind code, '|', its key. */
-        VERSION(7);
+        VERSION(7),
+        /** A vhost's limits (set_vhost_limits); key: the vhost. */
+        VHOST_LIMITS(8),
+        /** A user's limits (set_user_limits); key: the user. */
+        USER_LIMITS(9);
 
         private final int code;
 

@@ -281,13 +281,61 @@ class MethodCodecTest {
     }
 
     @Test
-    void shortStringOverTwoHundredFiftyFiveOctetsIsRefusedAndNothingIsWritten() {
+    void shortStringOverTwoHundredFiftyFiveOctetsIsCutOnACharacterBoundary() {
         ByteBuf buf = Unpooled.buffer();
-        BasicConsumeOk tooLong = new BasicConsumeOk("x".repeat(256));
-        assertThrows(IllegalArgumentException.class, () -> MethodCodec.encode(tooLong, buf));
-        assertEquals(0, buf.writerIndex());
         MethodCodec.encode(new BasicConsumeOk("x".repeat(255)), buf);
         assertEquals(4 + 1 + 255, buf.readableBytes());
+        // a lenient routing key full of U+FFFD (3 octets each) re-encodes above 255: cut, never an error
+        BasicDeliver deliver = new BasicDeliver("t", 1, false, "", "\uFFFD".repeat(200));
+        BasicDeliver cut = (BasicDeliver) MethodCodec.decode(encode(deliver));
+        assertEquals("\uFFFD".repeat(85), cut.routingKey());
+    }
+
+    @Test
+    void replyTextsLongerThanAShortStringAreCutWithAnEllipsisOnACharacterBoundary() {
+        String text = "NOT_FOUND - no queue '" + "\u00e9".repeat(200) + "' in vhost '/'";
+        for (Method close : List.of(new ChannelClose(404, text, 50, 10), new ConnectionClose(530, text, 10, 40),
+                new BasicReturn(312, text, "x", "rk"))) {
+            ByteBuf buf = encode(close);
+            int length = buf.getUnsignedByte(6);
+            byte[] wire = new byte[length];
+            buf.getBytes(7, wire);
+            assertTrue(length <= 255 && length >= 250, "length " + length);
+            String decoded = new String(wire, java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(decoded.endsWith("..."), decoded);
+            assertTrue(text.startsWith(decoded.substring(0, decoded.length() - 3)), "cut inside a character: " + decoded);
+            assertArrayEquals(decoded.getBytes(java.nio.charset.StandardCharsets.UTF_8), wire, "valid UTF-8");
+        }
+        // short texts are untouched
+        ChannelClose shortClose = new ChannelClose(404, "NOT_FOUND - no queue 'q'", 50, 10);
+        assertEquals(shortClose, MethodCodec.decode(encode(shortClose)));
+    }
+
+    @Test
+    void malformedUtf8InANameIsFrameError501WithRabbitMqsText() {
+        for (byte[] bad : List.of(new byte[] {'q', (byte) 0xFF}, new byte[] {'q', (byte) 0xC0, (byte) 0xAF},
+                new byte[] {'q', (byte) 0xE2, (byte) 0x82}, new byte[] {(byte) 0x80},
+                new byte[] {'q', (byte) 0xED, (byte) 0xA0, (byte) 0x80})) {
+            ByteBuf buf = Unpooled.buffer();
+            buf.writeShort(QueueDeclare.CLASS_ID).writeShort(QueueDeclare.METHOD_ID).writeShort(0);
+            buf.writeByte(bad.length).writeBytes(bad).writeByte(0).writeInt(0);
+            ConnectionException e = assertThrows(ConnectionException.class, () -> MethodCodec.decode(buf));
+            assertEquals(ReplyCode.FRAME_ERROR, e.replyCode());
+            assertEquals("FRAME_ERROR - Malformed UTF-8 in shortstr", e.replyText());
+        }
+        // well-formed multi-octet names pass
+        QueueDeclare ok = new QueueDeclare("caf\u00e9-\uD83D\uDE00", false, false, false, false, false, Map.of());
+        assertEquals(ok, MethodCodec.decode(encode(ok)));
+    }
+
+    @Test
+    void basicPublishExchangeAndRoutingKeyAreNotCheckedAsRabbitMq() {
+        ByteBuf buf = Unpooled.buffer();
+        buf.writeShort(BasicPublish.CLASS_ID).writeShort(BasicPublish.METHOD_ID).writeShort(0);
+        buf.writeByte(2).writeByte('e').writeByte(0xFF).writeByte(2).writeByte('r').writeByte(0xFE).writeByte(0);
+        BasicPublish p = (BasicPublish) MethodCodec.decode(buf);
+        assertEquals("e\uFFFD", p.exchange());
+        assertEquals("r\uFFFD", p.routingKey());
     }
 
     @Test

@@ -47,8 +47,7 @@ record CtlOptions(String node, boolean quiet, String formatter, Integer timeoutS
                         timeout = -1;
                     }
                     if (timeout <= 0) {
-                        throw new CtlException(ExitCodes.USAGE,
-                                "Error: " + a + " expects a whole number of seconds > 0, got '" + t + "'");
+                        throw invalidOption(a, t, argv);
                     }
                     break;
                 case "-p":
@@ -62,13 +61,19 @@ record CtlOptions(String node, boolean quiet, String formatter, Integer timeoutS
                     break;
                 default:
                     if (a.startsWith("--") && positional.isEmpty()) {
-                        throw new CtlException(ExitCodes.USAGE, "Error: unknown option '" + a + "'; see 'warrenctl help'");
+                        throw invalidOption(a, "", argv);
                     }
                     positional.add(a);
             }
         }
         String command = positional.isEmpty() ? null : positional.remove(0);
         return new CtlOptions(node, quiet, formatter, timeout, vhost, command, List.copyOf(positional));
+    }
+
+    /** rabbitmqctl's text for an option it does not accept (or whose value it cannot use). */
+    private static CtlException invalidOption(String option, String value, String[] argv) {
+        return new CtlException(ExitCodes.USAGE, "Error (argument validation): Invalid options for this command:\n"
+                + option + " : " + value + "\nArguments given:\n\t" + String.join(" ", argv));
     }
 
     private static String value(String[] argv, int i, String option) throws CtlException {

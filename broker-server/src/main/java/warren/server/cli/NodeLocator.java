@@ -66,7 +66,7 @@ final class NodeLocator {
                         otherNodes(host),
                         "suggestion: start the node"));
             }
-            connectHost = "127.0.0.1";
+            connectHost = entry.get().controlConnectHost();
             port = entry.get().controlPort();
         } else {
             connectHost = host;
@@ -89,6 +89,11 @@ final class NodeLocator {
                             "suggestion: check that the node is running and that port " + port + " is reachable"));
             }
         }
+    }
+
+    /** True while the cookie file does not exist yet (a node creates it at its first start). */
+    boolean cookieMissing() {
+        return !java.nio.file.Files.exists(cookieFile);
     }
 
     /** True if the node runs on this machine (found through the node registry). */

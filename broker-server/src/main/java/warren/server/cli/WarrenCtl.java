@@ -27,6 +27,11 @@ public final class WarrenCtl {
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final int UNLIMITED = Integer.MAX_VALUE;
+    /** The list commands for which rabbitmqctl prints only its banner when the vhost does not exist. */
+    private static final List<String> LISTS_OF_A_VHOST = List.of("list_queues", "list_exchanges", "list_bindings",
+            "list_consumers");
+    /** EX_NOUSER: rabbitmqctl's exit code for a user that does not exist. */
+    private static final int NO_USER = 67;
     /**
      * Node refusal kinds with rabbitmqctl's exit codes: its "requires the app running/stopped"
      * validation failures are EX_USAGE (64), a bad node type EX_DATAERR (65), an unreachable join
@@ -99,8 +104,7 @@ public final class WarrenCtl {
         add("change_cluster_node_type", "change_cluster_node_type <disc|ram>", 1, 1, inv -> {
             String type = inv.arg(0);
             if (!List.of("disc", "disk", "ram").contains(type)) {
-                throw new CtlException(ExitCodes.DATA_ERROR, "Error: node type must be one of: disc, ram (got '"
-                        + type + "')");
+                throw validation(ExitCodes.DATA_ERROR, "Bad argument: The node type must be either disc or ram.", inv);
             }
             return simple(inv, "Turning " + inv.node() + " into a " + type + " node", "change_cluster_node_type",
                     Map.of("type", type));
@@ -126,7 +130,7 @@ public final class WarrenCtl {
             inv.out.banner("Authenticating user \"" + inv.arg(0) + "\" ...");
             JsonNode ok = inv.call("authenticate_user", Map.of("user", inv.arg(0), "password", inv.arg(1)));
             if (!ok.asBoolean(false)) {
-                throw new CtlException(ExitCodes.DATA_ERROR, "Error: failed to authenticate user \"" + inv.arg(0)
+                throw new CtlException(ExitCodes.DATA_ERROR, "Error:\nError: failed to authenticate user \"" + inv.arg(0)
                         + "\"\nuser '" + inv.arg(0) + "' - invalid credentials");
             }
             inv.out.line("Success");
@@ -155,6 +159,29 @@ public final class WarrenCtl {
                 "Listing permissions for user \"" + inv.arg(0) + "\" ...", "list_user_permissions",
                 Map.of("user", inv.arg(0)), List.of("vhost", "configure", "write", "read"),
                 List.of("vhost", "configure", "write", "read")));
+        add("set_vhost_limits", "set_vhost_limits [--vhost <vhost>] <definition>", 1, 1, inv -> simple(inv,
+                "Setting vhost limits to \"" + inv.arg(0) + "\" for vhost \"" + inv.vhost() + "\" ...",
+                "set_vhost_limits", Map.of("vhost", inv.vhost(), "definition", inv.arg(0))));
+        add("clear_vhost_limits", "clear_vhost_limits [--vhost <vhost>]", 0, 0, inv -> simple(inv,
+                "Clearing vhost \"" + inv.vhost() + "\" limits ...", "clear_vhost_limits",
+                Map.of("vhost", inv.vhost())));
+        add("list_vhost_limits", "list_vhost_limits [--vhost <vhost>] [--global]", 0, 1, inv -> listLimits(inv,
+                "vhost", inv.vhost(), ""));
+        add("set_user_limits", "set_user_limits <username> <definition>", 2, 2, inv -> simple(inv,
+                "Setting user limits to \"" + inv.arg(1) + "\" for user \"" + inv.arg(0) + "\" ...",
+                "set_user_limits", Map.of("user", inv.arg(0), "definition", inv.arg(1))));
+        add("clear_user_limits", "clear_user_limits <username> <limit_type> | all", 2, 2, inv -> simple(inv,
+                inv.arg(1).equals("all") ? "Clearing all limits for user \"" + inv.arg(0) + "\" ..."
+                        : "Clearing \"" + inv.arg(1) + "\" limit for user \"" + inv.arg(0) + "\" ...",
+                "clear_user_limits", Map.of("user", inv.arg(0), "limit", inv.arg(1))));
+        add("list_user_limits", "list_user_limits [--user <username>] [--global]", 0, 3, inv -> {
+            List<String> args = inv.opts.args();
+            int at = args.indexOf("--user");
+            if (at >= 0 && at + 1 >= args.size()) {
+                throw new CtlException(ExitCodes.USAGE, "Error: option --user needs a value");
+            }
+            return listLimits(inv, "user", at >= 0 ? args.get(at + 1) : "guest", "{}");
+        });
         add("list_queues", "list_queues [-p <vhost>] [<column> ...]", 0, UNLIMITED, inv -> list(inv,
                 "Timeout: " + inv.timeoutSeconds() + ".0 seconds ...\nListing queues for vhost " + inv.vhost() + " ...",
                 "list_queues", Map.of("vhost", inv.vhost()), List.of("name", "messages"),
@@ -196,21 +223,23 @@ public final class WarrenCtl {
         try {
             CtlOptions opts = CtlOptions.parse(args);
             if (opts.command() == null) {
-                err.println("Error: no command given\n");
+                err.println();
                 printUsage(err);
                 return ExitCodes.USAGE;
             }
             Command command = COMMANDS.get(opts.command());
             if (command == null) {
-                err.println("Error: command '" + opts.command() + "' not found; run 'warrenctl help' for the list");
+                err.println("\nCommand '" + opts.command() + "' not found. \n");
+                printUsage(err);
                 return ExitCodes.USAGE;
             }
+            ARGV.set(args);
             int n = opts.args().size();
             if (command.name().startsWith("list_") && command.maxArgs() == UNLIMITED) {
                 // columns, validated by list()
             } else if (n < command.minArgs() || n > command.maxArgs()) {
-                err.println("Error: " + (n < command.minArgs() ? "not enough" : "too many") + " arguments.\n"
-                        + "Usage: warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] " + command.usage());
+                err.println(validation(ExitCodes.USAGE, (n < command.minArgs() ? "not enough" : "too many")
+                        + " arguments.", command).getMessage());
                 return ExitCodes.USAGE;
             }
             Invocation inv = new Invocation(opts, env, new Output(out, opts.quiet(), opts.json()), out);
@@ -224,6 +253,23 @@ public final class WarrenCtl {
             err.println(e.getMessage());
             return e.exitCode();
         }
+    }
+
+    /** The command line as given, for the "Arguments given" part of rabbitmqctl's validation errors. */
+    private static final ThreadLocal<String[]> ARGV = ThreadLocal.withInitial(() -> new String[0]);
+
+    /** rabbitmqctl's argument validation failure: the sentence, the arguments given, the command's usage. */
+    private static CtlException validation(int code, String sentence, Invocation inv) {
+        return validation(code, sentence, COMMANDS.get(inv.opts.command()));
+    }
+
+    private static CtlException validation(int code, String sentence, Command command) {
+        return new CtlException(code, "Error (argument validation): " + sentence + validationTail(command));
+    }
+
+    private static String validationTail(Command command) {
+        return "\nArguments given:\n\t" + String.join(" ", ARGV.get()) + "\n\nUsage\n\n"
+                + "warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] " + command.usage();
     }
 
     private static int simple(Invocation inv, String banner, String command, Map<String, ?> args) throws CtlException {
@@ -243,11 +289,13 @@ public final class WarrenCtl {
             }
         }
         if (!bad.isEmpty()) {
-            throw new CtlException(ExitCodes.USAGE, "Error: invalid column(s): " + String.join(", ", bad)
-                    + ". Valid columns are: " + String.join(", ", valid));
+            throw validation(ExitCodes.USAGE, "Info key(s) " + String.join(",", bad) + " are not supported", inv);
         }
         inv.out.banner(banner);
-        inv.out.rows(inv.call(command, args), columns);
+        JsonNode rows = inv.call(command, args);
+        if (!rows.isMissingNode()) {
+            inv.out.rows(rows, columns);
+        }
         return ExitCodes.OK;
     }
 
@@ -262,6 +310,43 @@ public final class WarrenCtl {
             }
         }
         return out;
+    }
+
+    /**
+     * list_vhost_limits / list_user_limits: one owner's limits as JSON ({@code none} printed when it has
+     * none: rabbitmqctl prints an empty line for a vhost, {} for a user), or with --global a table of
+     * every owner that has limits.
+     */
+    private static int listLimits(Invocation inv, String kind, String owner, String none) throws CtlException {
+        List<String> args = inv.opts.args();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--user") && kind.equals("user")) {
+                i++;
+            } else if (!a.equals("--global")) {
+                throw new CtlException(ExitCodes.USAGE, "Error (argument validation): too many arguments.\nUsage: "
+                        + "warrenctl " + COMMANDS.get("list_" + kind + "_limits").usage());
+            }
+        }
+        if (args.contains("--global")) {
+            inv.out.banner("Listing limits for all " + kind + "s ...");
+            JsonNode rows = inv.call("list_" + kind + "_limits", Map.of("global", true));
+            if (rows.isEmpty() && !inv.opts.json()) {
+                inv.out.line("");
+            } else {
+                inv.out.rows(rows, List.of(kind, "limits"));
+            }
+            return ExitCodes.OK;
+        }
+        inv.out.banner("Listing limits for " + kind + " \"" + owner + "\" ...");
+        JsonNode rows = inv.call("list_" + kind + "_limits", Map.of(kind, owner));
+        String limits = rows.path(0).path("limits").asText("{}");
+        if (inv.opts.json()) {
+            inv.out.json(Map.of("message", limits));
+        } else {
+            inv.out.line(limits.equals("{}") ? none : limits);
+        }
+        return ExitCodes.OK;
     }
 
     private static int clusterStatus(Invocation inv) throws CtlException {
@@ -289,24 +374,61 @@ public final class WarrenCtl {
         inv.out.line("");
     }
 
+    /**
+     * Waits until the node serves AMQP (its store recovered, its cluster joined, its listener accepting):
+     * the node answers once its app runs. While the node cannot be reached yet (it is still starting its
+     * JVM) this retries. A node whose app is stopped, or whose boot failed (the reason follows), is
+     * rabbitmqctl's {@code rabbit_is_not_running}, exit 69; still booting when {@code -t} (default 300 s, as
+     * rabbitmqctl) runs out is rabbitmqctl's timeout, exit 75.
+     */
     private static int awaitStartup(Invocation inv) throws CtlException {
-        long deadline = System.nanoTime() + inv.timeoutSeconds() * 1_000_000_000L;
-        CtlException last;
-        do {
+        long timeoutMillis = (inv.opts.timeoutSeconds() == null ? 300 : inv.opts.timeoutSeconds()) * 1000L;
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        CtlException last = null;
+        boolean reached = false;
+        String booting = null;
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                break;
+            }
             try {
-                inv.call("await_startup", Map.of());
+                ControlClient client = inv.connected((int) Math.min(left, 10_000));
+                reached = true;
+                client.setTimeout((int) Math.min(Integer.MAX_VALUE, left + 10_000));
+                client.call("await_startup", Map.of("timeout_ms", left));
                 return ExitCodes.OK;
+            } catch (ControlException e) {
+                if (e.failure() == ControlClient.Failure.REFUSED) {
+                    if (e.kind().equals("timeout")) {
+                        booting = e.getMessage();
+                        break;
+                    }
+                    throw new CtlException(ExitCodes.UNAVAILABLE, "Error:\n" + e.getMessage());
+                }
+                last = inv.locator.unreachable(List.of(e.getMessage())); // lost: the node went down; it may come back
+                inv.disconnect();
             } catch (CtlException e) {
-                if (e.exitCode() != ExitCodes.UNAVAILABLE) {
+                // unreachable, or no cookie yet: a node at its first start creates it with its control listener
+                if (e.exitCode() != ExitCodes.UNAVAILABLE && !inv.locator.cookieMissing()) {
                     throw e;
                 }
                 last = e;
                 inv.disconnect();
             }
             pause();
-        } while (System.nanoTime() < deadline);
+        }
+        if (reached || last == null) {
+            // rabbitmqctl's sentence; a node waiting for its cluster peers says so on the next line
+            throw new CtlException(TEMP_FAIL, "Error: operation await_startup on node " + inv.node()
+                    + " timed out. Timeout value used: " + timeoutMillis
+                    + (booting != null && booting.contains("waiting") ? "\n" + booting : ""));
+        }
         throw last;
     }
+
+    /** EX_TEMPFAIL: rabbitmqctl's exit code for an operation that timed out. */
+    private static final int TEMP_FAIL = 75;
 
     private static int stop(Invocation inv) throws CtlException {
         inv.out.banner("Stopping and halting node " + inv.node() + " ...");
@@ -330,13 +452,14 @@ public final class WarrenCtl {
                 + inv.timeoutSeconds() + " seconds; check its log");
     }
 
-    private static int help(Invocation inv) {
+    private static int help(Invocation inv) throws CtlException {
         if (!inv.opts.args().isEmpty()) {
             Command c = COMMANDS.get(inv.opts.args().get(0));
             if (c != null) {
                 inv.raw.println("Usage: warrenctl [-n <node>] [-q] [--formatter json|table] [-t <timeout>] " + c.usage());
                 return ExitCodes.OK;
             }
+            throw new CtlException(ExitCodes.USAGE, "Error:\n\nCommand '" + inv.opts.args().get(0) + "' not found.");
         }
         printUsage(inv.raw);
         return ExitCodes.OK;
@@ -391,23 +514,71 @@ public final class WarrenCtl {
             return opts.timeoutSeconds() == null ? 60 : opts.timeoutSeconds();
         }
 
-        JsonNode call(String command, Map<String, ?> args) throws CtlException {
+        /** The connection, opened (and authenticated) on first use. */
+        ControlClient connected(int timeoutMillis) throws CtlException {
             if (client == null) {
-                client = locator.connect(timeoutSeconds() * 1000);
+                client = locator.connect(timeoutMillis);
             }
+            return client;
+        }
+
+        JsonNode call(String command, Map<String, ?> args) throws CtlException {
+            connected(timeoutSeconds() * 1000);
             try {
                 return client.call(command, args);
             } catch (ControlException e) {
                 if (e.failure() == ControlClient.Failure.REFUSED) {
-                    throw refused(e);
+                    if (e.kind().equals("no_such_vhost") && LISTS_OF_A_VHOST.contains(command)) {
+                        // rabbitmqctl lists nothing (no header either) for a vhost that does not exist, exit 0
+                        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+                    }
+                    throw refused(command, args, e);
                 }
                 throw locator.unreachable(List.of(e.getMessage()));
             }
         }
 
-        private CtlException refused(ControlException e) {
-            if (e.kind().equals("bad_request") || e.kind().equals("unknown_command")) {
+        /**
+         * A node's refusal as rabbitmqctl 3.10 prints it (its sentences with the product names swapped;
+         * the pairs are in docs/warrenctl.md and WarrenCtlErrorsTest).
+         */
+        private CtlException refused(String command, Map<String, ?> args, ControlException e) {
+            String kind = e.kind();
+            boolean permissions = command.equals("set_permissions") || command.equals("clear_permissions");
+            if (kind.equals("bad_request") || kind.equals("unknown_command")) {
                 return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage());
+            }
+            if (kind.equals("app_not_running") || kind.equals("app_running")) {
+                return new CtlException(ExitCodes.USAGE, "Error: " + e.getMessage() + validationTail(COMMANDS.get(
+                        opts.command())));
+            }
+            if (kind.equals("online_node_offline_flag")) {
+                return new CtlException(ExitCodes.USAGE, "Error: this command requires the target node to be stopped."
+                        + validationTail(COMMANDS.get(opts.command())));
+            }
+            if (kind.equals("no_such_vhost")) {
+                // set/clear_permissions: "Error:\nVirtual host nope does not exist", 69; elsewhere bare, 65
+                return permissions
+                        ? new CtlException(ExitCodes.UNAVAILABLE, "Error:\nVirtual host " + args.get("vhost")
+                                + " does not exist")
+                        : new CtlException(ExitCodes.DATA_ERROR, e.getMessage());
+            }
+            if (kind.equals("no_such_user")) {
+                if (permissions) {
+                    return new CtlException(NO_USER, "Error:\nUser " + args.get("user") + " does not exist");
+                }
+                if (command.equals("list_user_permissions")) {
+                    return new CtlException(ExitCodes.UNAVAILABLE, "Error:\n{:no_such_user, \"" + args.get("user")
+                            + "\"}");
+                }
+                return new CtlException(NO_USER, "Error:\n" + e.getMessage());
+            }
+            if (kind.equals("cannot_cluster_with_itself")) {
+                return new CtlException(ExitCodes.SOFTWARE, "Error:\nError: " + e.getMessage());
+            }
+            if (kind.equals("node_running") || kind.equals("not_a_cluster_node") || kind.equals("not_clustered")
+                    || kind.equals("limits_error")) {
+                return new CtlException(ExitCodes.UNAVAILABLE, "Error:\n" + e.getMessage());
             }
             Integer code = CLUSTER_REFUSALS.get(e.kind());
             if (code != null) {

@@ -93,9 +93,10 @@ public final class ConfigLoader {
     /** Reads the operator file as flat {@code key -> value} pairs. */
     static Map<String, Raw> readOperatorFile(Path file) {
         String source = file.toString();
+        String text = checkSyntax(file, source);
         Config parsed;
         try {
-            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
+            parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults()
                     .setSyntax(ConfigSyntax.PROPERTIES).setAllowMissing(false).setOriginDescription(source));
         } catch (ConfigException e) {
             throw new ConfigError("config file " + source + " could not be read: " + e.getMessage(), e);
@@ -108,7 +109,7 @@ public final class ConfigLoader {
         // typesafe-config's properties parser keeps only the object when a key is both a value and a
         // prefix ("log.console = true" next to "log.console.level = debug"); recover such values.
         Properties plain = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Reader reader = new java.io.StringReader(text)) {
             plain.load(reader);
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigError("config file " + source + " could not be read: " + e.getMessage(), e);
@@ -117,6 +118,66 @@ public final class ConfigLoader {
             out.putIfAbsent(key.trim(), new Raw(plain.getProperty(key).trim(), source));
         }
         return out;
+    }
+
+    /**
+     * What the properties parser would take silently or report badly: the file must be UTF-8 (say where
+     * it is not), and every line that is not blank or a {@code #} comment must be {@code key = value}
+     * (a line without '=' would otherwise become a key of its own, reported as unknown). Returns the text.
+     */
+    private static String checkSyntax(Path file, String source) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigError("config file " + source + " could not be read: " + e, e);
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        java.nio.charset.CoderResult result = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (result.isError()) {
+            int offset = in.position(); // documented: at the first octet of the malformed input
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new ConfigError(String.format("config file %s is not UTF-8: line %d, byte %d (octet 0x%02X at "
+                    + "offset %d of the file) does not start a valid UTF-8 character; save the file as UTF-8",
+                    source, line, offset - lineStart + 1, bytes[offset] & 0xff, offset));
+        }
+        String text = out.flip().toString();
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark is no line content
+        }
+        String[] lines = text.split("\r?\n|\r", -1);
+        boolean continued = false;
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            boolean continuation = continued;
+            continued = endsWithOddBackslashes(line);
+            if (continuation || line.isEmpty() || line.startsWith("#") || line.startsWith("!")) {
+                continue;
+            }
+            if (line.indexOf('=') <= 0) {
+                // RabbitMQ's sentence for it, then which line and what is wrong with it
+                throw new ConfigError("Syntax error in " + source + " after line " + (i + 1) + " column 1, parsing"
+                        + " incomplete: line " + (i + 1) + " '" + line + "' is not 'key = value'"
+                        + (line.startsWith("=") ? " (no key before '=')" : " (no '=')"));
+            }
+        }
+        return text;
+    }
+
+    private static boolean endsWithOddBackslashes(String line) {
+        int n = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+            n++;
+        }
+        return n % 2 == 1;
     }
 
     /**

@@ -54,6 +54,10 @@ public final class KnownKeys {
             return value;
         }));
         add("channel_max", ValueType.integer(0, 65535, "a whole number 0-65535 (0 means 65535)"));
+        add("handshake_timeout", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of milliseconds >= 1"));
+        add("connection_max", ValueType.simple("a whole number of connections >= 0, or infinity", text ->
+                "infinity".equals(text) ? Long.valueOf(Integer.MAX_VALUE)
+                        : ValueType.integer(0, Integer.MAX_VALUE, "").parse(text)));
         add("max_message_size", ValueType.integer(1, 536870912, "a whole number of bytes 1-536870912 (512 MiB)"));
         add("vm_memory_high_watermark.relative", ValueType.decimal(0.0, 1.0, "a fraction of the heap between 0.0 and 1.0, e.g. 0.4"));
         add("log.console", ValueType.bool());
@@ -62,6 +66,7 @@ public final class KnownKeys {
         add("log.file.level", ValueType.logLevel());
         add("auth_mechanisms.N", ValueType.oneOf("PLAIN", "AMQPLAIN"));
         add("management.tcp.port", ValueType.port());
+        add("control.tcp.ip", ValueType.ipAddress());
         add("disk_free_limit.absolute", ValueType.dataAmount());
         add("disk_free_limit.relative", ValueType.decimal(0.0, 100.0, "a multiple of total RAM such as 1.0 or 1.5"));
         add("queue_leader_locator", ValueType.oneOf("client-local", "balanced"));

@@ -96,6 +96,23 @@ public interface ValueType {
         return simple("a port (5672) or host:port (127.0.0.1:5672)", Listener::parse);
     }
 
+    /** An IP address literal (IPv4 dotted quad or IPv6), never a name to resolve: 0.0.0.0, 127.0.0.1, ::1. */
+    static ValueType ipAddress() {
+        return simple("an IP address such as 127.0.0.1, 0.0.0.0 or ::1", text -> {
+            boolean v4 = text.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+            boolean v6 = text.contains(":") && text.matches("[0-9A-Fa-f:.]+");
+            if (!v4 && !v6) {
+                throw new IllegalArgumentException();
+            }
+            try {
+                java.net.InetAddress.getByName(text); // a literal: checked, not resolved
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException();
+            }
+            return text;
+        });
+    }
+
     /** {@code name@host}. */
     static ValueType nodeName() {
         return simple("a node name such as warren@host1", text -> {

@@ -27,7 +27,10 @@ public final class AdminCommands implements ControlHandler {
         this.admin = admin;
         this.daemon = daemon;
         table.put("ping", a -> "pong");
-        table.put("await_startup", a -> true);
+        table.put("await_startup", a -> {
+            daemon.awaitStartup(a == null ? 0 : a.path("timeout_ms").asLong(0));
+            return true;
+        });
         table.put("status", a -> status());
         table.put("stop", a -> {
             daemon.requestStop();
@@ -109,6 +112,26 @@ public final class AdminCommands implements ControlHandler {
         table.put("list_bindings", a -> admin().listBindings(text(a, "vhost")));
         table.put("list_connections", a -> admin().listConnections());
         table.put("list_consumers", a -> admin().listConsumers(text(a, "vhost")));
+        table.put("set_vhost_limits", a -> {
+            admin().setVhostLimits(text(a, "vhost"), LimitsDefinition.vhost(text(a, "definition")));
+            return true;
+        });
+        table.put("clear_vhost_limits", a -> {
+            admin().clearVhostLimits(text(a, "vhost"));
+            return true;
+        });
+        table.put("list_vhost_limits", a -> limitRows("vhost",
+                admin().vhostLimits(a.path("global").asBoolean(false) ? null : text(a, "vhost"))));
+        table.put("set_user_limits", a -> {
+            admin().setUserLimits(text(a, "user"), LimitsDefinition.user(text(a, "definition")));
+            return true;
+        });
+        table.put("clear_user_limits", a -> {
+            admin().clearUserLimits(text(a, "user"), text(a, "limit"));
+            return true;
+        });
+        table.put("list_user_limits", a -> limitRows("user",
+                admin().userLimits(a.path("global").asBoolean(false) ? null : text(a, "user"))));
     }
 
     @Override
@@ -135,6 +158,18 @@ public final class AdminCommands implements ControlHandler {
         }
         out.putAll(daemon.nodeStatus());
         return out;
+    }
+
+    /** One row per owner: {@code vhost} or {@code user}, and {@code limits} as rabbitmqctl prints them (JSON). */
+    private static List<Map<String, Object>> limitRows(String column, Map<String, Map<String, Long>> limits) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        limits.forEach((owner, l) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put(column, owner);
+            row.put("limits", LimitsDefinition.format(l));
+            rows.add(row);
+        });
+        return rows;
     }
 
     private List<Map<String, Object>> users() {

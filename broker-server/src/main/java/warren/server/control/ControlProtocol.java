@@ -28,6 +28,8 @@ public final class ControlProtocol {
 
     public static final String PROTOCOL = "warren-control/1";
     public static final int MAX_MESSAGE = 16 * 1024 * 1024;
+    /** The largest message a peer may send before it answered the cookie challenge (its answer is ~80 bytes). */
+    public static final int MAX_PRE_AUTH_MESSAGE = 4096;
     /** AMQP long strings (queue and binding arguments) are written as JSON strings. */
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new com.fasterxml.jackson.databind.module
             .SimpleModule().addSerializer(warren.core.amqp.LongString.class, new com.fasterxml.jackson.databind.ser
@@ -37,10 +39,24 @@ public final class ControlProtocol {
     }
 
     public static void write(DataOutputStream out, Object message) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(message);
-        out.writeInt(bytes.length);
-        out.write(bytes);
+        out.write(encode(message));
         out.flush();
+    }
+
+    /** One message as it goes on the wire: length, then the JSON. */
+    static byte[] encode(Object message) {
+        try {
+            byte[] json = JSON.writeValueAsBytes(message);
+            return java.nio.ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).array();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("control reply cannot be written as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JSON of one message's body. */
+    static JsonNode decode(byte[] body) throws IOException {
+        JsonNode node = JSON.readTree(body);
+        return node == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
     }
 
     /** Reads one message; {@link EOFException} when the peer closed cleanly. */

@@ -9,6 +9,14 @@ public interface DaemonActions {
     /** Daemon-level status: node name, pid, listeners, directories, uptime. */
     Map<String, Object> nodeStatus();
 
+    /**
+     * await_startup: returns once the app serves AMQP (store recovered, cluster joined, listener
+     * accepting); refuses with kind {@code not_running} (app stopped), {@code boot_failed} (with the
+     * reason) or {@code timeout}. The default suits nodes without a boot phase (tests): running at once.
+     */
+    default void awaitStartup(long timeoutMillis) {
+    }
+
     /** stop_app: stops the app (AMQP listener, cluster channel, broker, store); the node stays up. */
     default void stopApp() {
         throw unsupported();

@@ -34,6 +34,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
     private volatile ChannelHandlerContext ctx;
     private InetSocketAddress peer;
     private InetSocketAddress local;
+    private boolean headerReceived;
 
     ConnectionHandler(Broker broker, Channel channel) {
         this.channel = channel;
@@ -52,7 +53,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
 
     /** A valid protocol header arrived (called by {@link ProtocolHeaderHandler} on the event loop). */
     void start() {
+        headerReceived = true;
         session.start();
+    }
+
+    /**
+     * handshake_timeout: the connection is still not open (connection.open-ok not sent). Logged as
+     * RabbitMQ logs it: {@code {handshake_timeout,handshake}} while the protocol header is awaited,
+     * {@code {handshake_timeout,frame_header}} once the handshake's frames are.
+     */
+    void onHandshakeTimeout() {
+        if (session.vhost() != null || !channel.isOpen()) {
+            return;
+        }
+        LOG.error("closing AMQP connection {}: {handshake_timeout,{}}", session.name(),
+                headerReceived ? "frame_header" : "handshake");
+        session.terminate();
+        channel.close();
     }
 
     private void onFrameError(ConnectionException e) {
@@ -160,6 +177,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Co
     public void execute(Runnable task) {
         // Always enqueue, even on the loop itself: the caller relies on the task running after it returns.
         channel.eventLoop().execute(task);
+    }
+
+    @Override
+    public void executeLater(Runnable task) {
+        // Scheduled tasks are taken in only at the start of the loop's next pass of tasks, after its I/O;
+        // an executed one would run in the current pass, before any socket is read.
+        try {
+            channel.eventLoop().schedule(task, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("event loop shut down; a task of connection {} dropped", channel, e);
+        }
     }
 
     @Override

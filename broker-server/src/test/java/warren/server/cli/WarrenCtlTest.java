@@ -110,9 +110,9 @@ class WarrenCtlTest {
         assertEquals(64, ctl("-n", "ctltest", "frobnicate"));
         assertTrue(err.contains("'frobnicate'"), err);
         assertEquals(64, ctl("-n", "ctltest", "add_user", "onlyname"));
-        assertTrue(err.contains("Usage: warrenctl"), err);
+        assertTrue(err.contains("Usage\n\nwarrenctl"), err);
         assertEquals(64, ctl("-n", "ctltest", "list_queues", "name", "bogus"));
-        assertTrue(err.contains("bogus") && err.contains("Valid columns are: name, vhost"), err);
+        assertTrue(err.startsWith("Error (argument validation): Info key(s) bogus are not supported\n"), err);
         assertEquals(64, ctl());
     }
 
@@ -121,7 +121,7 @@ class WarrenCtlTest {
         assertEquals(0, ctl("-n", "ctltest", "add_user", "bob", "x"), err);
         assertEquals(70, ctl("-n", "ctltest", "add_user", "bob", "x"));
         assertTrue(err.contains("Error:\nUser \"bob\" already exists"), err);
-        assertEquals(70, ctl("-n", "ctltest", "delete_vhost", "nope"));
+        assertEquals(65, ctl("-n", "ctltest", "delete_vhost", "nope"));
     }
 
     @Test

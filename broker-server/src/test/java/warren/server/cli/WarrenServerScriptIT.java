@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +92,8 @@ class WarrenServerScriptIT {
     @Test
     void detachedNodeIsFoundByNameAndStopped() throws Exception {
         ports = new int[] {freePort(), freePort(), freePort()};
-        Files.writeString(dir.resolve("warren.conf"), "listeners.tcp.default = 127.0.0.1:" + ports[0] + "\n");
+        Files.writeString(dir.resolve("warren.conf"), "listeners.tcp.default = 127.0.0.1:" + ports[0] + "\n"
+                + "control.tcp.ip = 127.0.0.1\n");
         Path repo = repo();
 
         Result start = run(repo.resolve("bin/warren-server").toString(), "-detached");
@@ -98,6 +102,32 @@ class WarrenServerScriptIT {
         Optional<NodeRegistry.Entry> entry = new NodeRegistry(dir.resolve("run")).lookup("hare@" + NodeNames.shortHostname());
         assertTrue(entry.isPresent(), "node registered");
         pids.add(entry.get().pid());
+
+        // -detached returned: the node serves AMQP now (issue #10 item 5), not just its control listener;
+        // the first client is pika, as in the report of a first-run AMQPConnectionError
+        Result pika = run("/usr/bin/python3", "-c", "import pika; pika.BlockingConnection(pika.ConnectionParameters("
+                + "host='127.0.0.1', port=" + ports[0] + ", connection_attempts=1)).close(); print('pika connected')");
+        assertEquals(0, pika.code(), pika.output());
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost("127.0.0.1");
+        f.setPort(ports[0]);
+        f.setAutomaticRecoveryEnabled(false);
+        try (Connection c = f.newConnection(); Channel ch = c.createChannel()) {
+            ch.queueDeclare("after-detached", false, false, true, null);
+        }
+        Result cluster = run(repo.resolve("bin/warrenctl").toString(), "-n", "hare", "cluster_status");
+        assertEquals(0, cluster.code(), cluster.output());
+
+        // control.tcp.ip binds the warrenctl listener to that interface only (warrenctl finds it in the registry)
+        assertEquals("127.0.0.1", entry.get().controlHost(), "control listener interface");
+
+        // a detached node writes each log line once: to its log file, not again to the stdout file
+        Path log = dir.resolve("log").resolve("hare@" + NodeNames.shortHostname() + ".log");
+        Path stdout = dir.resolve("log").resolve("hare@" + NodeNames.shortHostname() + ".stdout.log");
+        String logText = Files.readString(log, StandardCharsets.UTF_8);
+        String stdoutText = Files.exists(stdout) ? Files.readString(stdout, StandardCharsets.UTF_8) : "";
+        assertTrue(logText.contains("Server startup complete"), logText);
+        assertTrue(!stdoutText.contains("Server startup complete"), "log lines copied into " + stdout + ":\n" + stdoutText);
 
         Result status = run(repo.resolve("bin/warrenctl").toString(), "-n", "hare", "status");
         assertEquals(0, status.code(), status.output());

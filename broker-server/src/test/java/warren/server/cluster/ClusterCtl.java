@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
-import warren.server.cli.WarrenCtl;
 import warren.server.process.NodeProcess;
 
 /**
@@ -74,13 +70,8 @@ final class ClusterCtl {
     }
 
     static Result ctl(NodeProcess node, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> argv = new ArrayList<>(List.of("-n", node.nodeName()));
-        argv.addAll(List.of(args));
-        int code = WarrenCtl.run(argv.toArray(new String[0]), node.ctlEnv(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        NodeProcess.CtlResult r = node.warrenctl(args);
+        return new Result(r.code(), r.out(), r.err());
     }
 
     static void ok(NodeProcess node, String... args) {

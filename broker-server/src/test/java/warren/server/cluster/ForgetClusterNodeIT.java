@@ -51,7 +51,8 @@ class ForgetClusterNodeIT extends ClusterNodes {
 
         ClusterCtl.Result running = ctl(a, "forget_cluster_node", b.nodeName());
         assertEquals(69, running.code(), running.err());
-        assertTrue(running.err().contains("Node " + b.nodeName() + " must be stopped"), running.err());
+        assertTrue(running.err().contains("Error:\nWarren on node " + b.nodeName() + " must be stopped with 'warrenctl -n "
+                + b.nodeName() + " stop_app' before it can be removed"), running.err());
         ClusterCtl.Result stranger = ctl(a, "forget_cluster_node", "nobody@nowhere");
         assertEquals(69, stranger.code(), stranger.err());
         assertTrue(stranger.err().contains("The node selected is not in the cluster."), stranger.err());

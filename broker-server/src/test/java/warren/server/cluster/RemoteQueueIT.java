@@ -450,4 +450,33 @@ class RemoteQueueIT {
         }
     }
 
+
+    /**
+     * Issue #10 item 7 across nodes: the last consumer (on a) of an auto-delete queue leaves by closing its
+     * connection while a client on b redeclares the queue at once and consumes, or deletes it: the declare
+     * leaves a queue that exists, the delete is delete-ok. Each round alternates the queue's home.
+     */
+    @Test
+    void autoDeleteQueueRedeclaredOrDeletedOnAnotherNodeRightAfterItsLastConsumerLeft() throws Exception {
+        int rounds = Integer.getInteger("warren.race.cluster.iterations", 10);
+        try (Connection onB = b.connect()) {
+            Channel ch = onB.createChannel();
+            for (int i = 0; i < rounds; i++) {
+                String name = "rq-race-" + (i % 2);
+                try (Connection onA = a.connect()) {
+                    Channel consumer = onA.createChannel();
+                    consumer.queueDeclare(name, false, false, true, null);
+                    consumer.basicConsume(name, true, (tag, d) -> { }, tag -> { });
+                } // closed: the queue auto-deletes
+                if (i % 2 == 0) {
+                    ch.queueDeclare(name, false, false, true, null);
+                    String tag = ch.basicConsume(name, true, (t, d) -> { }, t -> { });
+                    ch.basicCancel(tag); // b was the last consumer: gone again
+                } else {
+                    ch.queueDelete(name);
+                    ch.queueDelete(name);
+                }
+            }
+        }
+    }
 }

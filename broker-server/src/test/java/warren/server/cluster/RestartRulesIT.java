@@ -53,6 +53,12 @@ class RestartRulesIT extends ClusterNodes {
         ClusterCtl.await("b waiting for a", WAIT_MS, () -> ClusterCtl.logged(b, "waiting up to 60000 ms for a running peer or all "
                 + "of [" + a.nodeName() + "]"));
         assertNotEquals(0, ClusterCtl.ctl(b, "cluster_status").code(), "a waiting node's app does not run yet");
+        // await_startup keeps waiting (rabbitmqctl's timeout, 75) and says whom the node waits for
+        ClusterCtl.Result waiting = ClusterCtl.ctl(b, "-t", "2", "await_startup");
+        assertEquals(75, waiting.code(), waiting.err());
+        assertTrue(waiting.err().startsWith("Error: operation await_startup on node " + b.nodeName() + " timed out. "
+                + "Timeout value used: 2000\nthe node is waiting for the cluster peers it saw running when it stopped: ["
+                + a.nodeName() + "]"), waiting.err());
         ClusterCtl.Result forced = ClusterCtl.ctl(b, "force_boot");
         assertEquals(0, forced.code(), forced.err());
         assertTrue(forced.out().contains("Forcing boot for node " + b.nodeName()), forced.out());

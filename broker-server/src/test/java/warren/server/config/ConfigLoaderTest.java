@@ -163,4 +163,32 @@ class ConfigLoaderTest {
                 Map.of("WARREN_CONFIG_FILE", dir.resolve("nope.conf").toString()), dir, Map.of()));
         assertTrue(e.getMessage().contains("WARREN_CONFIG_FILE"), e.getMessage());
     }
+
+    @Test
+    void aFileThatIsNotUtf8NamesTheFileLineAndByte() throws Exception {
+        Path conf = dir.resolve("warren.conf");
+        // Latin-1 "café" on line 3: 0xE9 is the 14th byte of that line
+        Files.write(conf, "# ok\nheartbeat = 30\ncluster_name = caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(Map.of("WARREN_CONFIG_FILE",
+                conf.toString(), "WARREN_NODENAME", "warren@testhost", "HOME", dir.toString()), dir, Map.of()));
+        assertEquals("config file " + conf + " is not UTF-8: line 3, byte 19 (octet 0xE9 at offset 38 of the file) does"
+                + " not start a valid UTF-8 character; save the file as UTF-8", e.getMessage());
+        assertFalse(e.getMessage().contains("Input length"), e.getMessage());
+    }
+
+    @Test
+    void utf8WithAByteOrderMarkAndNonAsciiValuesIsFine() throws Exception {
+        WarrenConfig c = load("\uFEFF# commentaire\ndefault_vhost = caf\u00e9\n", Map.of());
+        assertEquals("caf\u00e9", c.broker().defaultVhost());
+    }
+
+    @Test
+    void aLineWithoutEqualsIsASyntaxErrorWithItsLineNumber() {
+        ConfigError e = error("# comment\nheartbeat = 30\n\nloopback_users.guest false\n");
+        assertEquals("Syntax error in " + dir.resolve("warren.conf") + " after line 4 column 1, parsing incomplete:"
+                + " line 4 'loopback_users.guest false' is not 'key = value' (no '=')", e.getMessage());
+        assertFalse(e.getMessage().contains("not a known key"), e.getMessage());
+        assertTrue(error("heartbeat: 30\n").getMessage().contains("line 1 'heartbeat: 30' is not 'key = value'"));
+        assertTrue(error("heartbeat = 30\n= 5\n").getMessage().contains("line 2 '= 5' is not 'key = value' (no key"));
+    }
 }

@@ -58,6 +58,10 @@ class EmbeddedConfigIT extends AmqpIT {
                 assertEquals(16, raw.serverTune.channelMax());
             }
             try (RawAmqp raw = RawAmqp.open(node.amqpPort())) {
+                // As RabbitMQ: channel_max bounds how many channels are open, so the 17th is refused.
+                for (int ch = 1; ch <= 16; ch++) {
+                    raw.openChannel(ch);
+                }
                 raw.sendMethod(17, 20, 10, new RawAmqp.Args().shortstr("").build());
                 RawAmqp.Close close = raw.awaitConnectionClose(TIMEOUT);
                 assertNotNull(close);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PikaInteropIT extends AmqpIT {
 
     /** The first interpreter that can import pika: Debian's /usr/bin/python3 first (pyenv shims may lack it). */
-    private static String pythonWithPika() throws Exception {
+    static String pythonWithPika() throws Exception {
         for (String py : List.of("/usr/bin/python3", "python3")) {
             if (py.startsWith("/") && !new File(py).canExecute()) {
                 continue;
@@ -35,6 +35,20 @@ class PikaInteropIT extends AmqpIT {
             }
         }
         return null;
+    }
+
+    /** Runs a pika script (bounded, killed on timeout) and returns its output; it must exit 0. */
+    static String runPika(String python, Path script, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(python, script.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("pika script " + script + " did not finish within 60 s");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), "pika script failed:\n" + out);
+        return out;
     }
 
     @Test
@@ -74,11 +88,7 @@ class PikaInteropIT extends AmqpIT {
                 "m, props, body = ch.basic_get(sys.argv[2], auto_ack=True)",
                 "print(body.decode(), props.headers['k'])",
                 "c.close()", ""));
-        Process p = new ProcessBuilder(python, script.toString(), String.valueOf(broker.port()), qn)
-                .redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), out);
+        String out = runPika(python, script, String.valueOf(broker.port()), qn);
         assertEquals("from-java v", out.strip());
         assertEquals(0, channel().queueDeclarePassive(qn).getMessageCount());
     }

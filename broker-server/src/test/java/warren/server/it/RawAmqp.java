@@ -83,6 +83,18 @@ final class RawAmqp implements Closeable {
     }
 
     void handshake(int channelMax, int frameMax, int heartbeat) throws IOException {
+        startOk();
+        int cm = channelMax < 0 ? serverTune.channelMax : channelMax;
+        int fm = frameMax < 0 ? serverTune.frameMax : frameMax;
+        this.frameMax = fm;
+        sendMethod(0, 10, 31, new Args().u16(cm).u32(fm).u16(heartbeat).build());
+        sendMethod(0, 10, 40, new Args().shortstr("/").shortstr("").u8(0).build());
+        Frame openOk = readFrame();
+        expect(openOk, 10, 41, "connection.open-ok");
+    }
+
+    /** Protocol header, connection.start, start-ok as guest/guest (PLAIN); reads the server's tune. */
+    Tune startOk() throws IOException {
         writeRaw(AMQP_0_9_1);
         Frame start = readFrame();
         expect(start, 10, 10, "connection.start");
@@ -96,13 +108,7 @@ final class RawAmqp implements Closeable {
         expect(tune, 10, 30, "connection.tune");
         DataInputStream t = new DataInputStream(new java.io.ByteArrayInputStream(tune.payload, 4, tune.payload.length - 4));
         serverTune = new Tune(t.readUnsignedShort(), t.readInt(), t.readUnsignedShort());
-        int cm = channelMax < 0 ? serverTune.channelMax : channelMax;
-        int fm = frameMax < 0 ? serverTune.frameMax : frameMax;
-        this.frameMax = fm;
-        sendMethod(0, 10, 31, new Args().u16(cm).u32(fm).u16(heartbeat).build());
-        sendMethod(0, 10, 40, new Args().shortstr("/").shortstr("").u8(0).build());
-        Frame openOk = readFrame();
-        expect(openOk, 10, 41, "connection.open-ok");
+        return serverTune;
     }
 
     void openChannel(int ch) throws IOException {
@@ -303,6 +309,10 @@ final class RawAmqp implements Closeable {
         return new Close(f.channel, code, new String(text, StandardCharsets.UTF_8), cls, meth);
     }
 
+    Socket socket() {
+        return socket;
+    }
+
     void setSoTimeout(int ms) throws SocketException {
         socket.setSoTimeout(ms);
     }
@@ -359,6 +369,12 @@ final class RawAmqp implements Closeable {
 
         Args shortstr(String s) {
             byte[] b = bytes(s);
+            u8(b.length);
+            return raw(b);
+        }
+
+        /** A short string of arbitrary octets (e.g. not UTF-8). */
+        Args shortstr(byte[] b) {
             u8(b.length);
             return raw(b);
         }

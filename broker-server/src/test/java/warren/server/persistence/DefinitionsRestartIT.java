@@ -14,9 +14,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
-import warren.server.cli.WarrenCtl;
 import warren.server.process.NodeProcess;
 
 /**
@@ -52,14 +49,8 @@ class DefinitionsRestartIT {
     }
 
     private void ctl(String... args) {
-        String[] full = new String[args.length + 2];
-        full[0] = "-n";
-        full[1] = node.nodeName();
-        System.arraycopy(args, 0, full, 2, args.length);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = WarrenCtl.run(full, node.ctlEnv(), new PrintStream(out, true), new PrintStream(err, true));
-        assertEquals(0, code, "warrenctl " + String.join(" ", args) + ": " + out + err);
+        NodeProcess.CtlResult r = node.warrenctl(args);
+        assertEquals(0, r.code(), "warrenctl " + String.join(" ", args) + ": " + r.out() + r.err());
     }
 
     private Connection connectAsUser() throws Exception {

@@ -41,6 +41,8 @@ public final class NodeProcess implements AutoCloseable {
     private Path runDir;
     private Path cookieFile;
     private String extraConfig = "";
+    private int fixedAmqpPort;
+    private List<String> launcher = List.of();
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
@@ -66,6 +68,21 @@ public final class NodeProcess implements AutoCloseable {
      */
     public NodeProcess config(String lines) {
         this.extraConfig = lines.endsWith("\n") ? lines : lines + "\n";
+        return this;
+    }
+
+    /** Starts on this AMQP port from now on instead of a fresh free one (e.g. a port something else holds). */
+    public NodeProcess amqpPort(int port) {
+        this.fixedAmqpPort = port;
+        return this;
+    }
+
+    /**
+     * A command the JVM is started through, e.g. {@code prlimit --nofile=1024:1024 --} to run the node with a
+     * lowered file-descriptor limit; call before {@link #start()}.
+     */
+    public NodeProcess launcher(String... command) {
+        this.launcher = List.of(command);
         return this;
     }
 
@@ -123,6 +140,23 @@ public final class NodeProcess implements AutoCloseable {
                 "HOME", dir.toString());
     }
 
+    /** What an in-process warrenctl run printed, and its exit code. */
+    public record CtlResult(int code, String out, String err) {
+    }
+
+    /** Runs warrenctl in this JVM against this node ({@code -n nodeName()} and {@link #ctlEnv()} are added). */
+    public CtlResult warrenctl(String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "-n";
+        full[1] = nodeName();
+        System.arraycopy(args, 0, full, 2, args.length);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = warren.server.cli.WarrenCtl.run(full, ctlEnv(), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        return new CtlResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     /** Starts the node process and waits (bounded) until its AMQP port accepts connections. */
     public NodeProcess start() throws IOException, InterruptedException {
         return start(Duration.ofSeconds(120));
@@ -176,7 +210,7 @@ public final class NodeProcess implements AutoCloseable {
             throw new IllegalStateException("node " + nodeName() + " already runs (pid " + process.pid() + ")");
         }
         starts++;
-        amqpPort = freePort();
+        amqpPort = fixedAmqpPort > 0 ? fixedAmqpPort : freePort();
         controlPort = freePort();
         if (distPort == 0) {
             distPort = freePort();
@@ -184,10 +218,12 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
         Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n" + extraConfig);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.add("-XX:+UseG1GC");
+        if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            cmd.add("-XX:+UseG1GC"); // unless the caller chose a collector
+        }
         cmd.add("-Dwarren.home=" + dir);
         cmd.add("-cp");
         cmd.add(classpath());
