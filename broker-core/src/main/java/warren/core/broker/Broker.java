@@ -158,16 +158,21 @@ public final class Broker implements AutoCloseable {
 
     private volatile boolean diskLow;
 
-    private long lastGcCount = -1;
-    private long gcCountSince;
+    /** Since when (nanoTime) only the heap figure holds the memory alarm; 0 when it does not. */
+    private long heapHoldsSince;
     private long nudgedAt;
+    private long nudgeBackoff = NUDGE_MIN;
+    private static final long HEAP_HOLD_BEFORE_NUDGE = 2_000_000_000L;
+    private static final long NUDGE_MIN = 5_000_000_000L;
+    private static final long NUDGE_MAX = 60_000_000_000L;
 
     /**
      * Samples heap in use (each heap pool's current use, eden as after the last collection) and
      * direct memory (JDK direct buffers plus Netty's own direct allocations) for the memory alarm.
-     * While the alarm is on and no collection ran for 2 s (publishers blocked: nothing allocates),
-     * the heap figure may be garbage only: a collection is asked for (at most every 5 s) so the
-     * alarm can clear once consumers have drained the queues.
+     * The old generation's use includes garbage until the collector gets to it, which it may not
+     * do for a long time once publishers are blocked: when the heap figure alone has held the
+     * alarm for 2 s (the queued bytes and direct memory are below the mark), a collection is asked
+     * for, then again after 5 s, backing off to once a minute while it does not clear the alarm.
      */
     private void sampleLiveHeap() {
         long gcs = 0;
@@ -185,13 +190,24 @@ public final class Broker implements AutoCloseable {
         }
         memory.setSampled(heap, directMemoryUsed());
         long now = System.nanoTime();
-        if (gcs != lastGcCount) {
-            lastGcCount = gcs;
-            gcCountSince = now;
-        } else if (memory.memoryAlarm() && memory.usedBytes() + memory.directBytes() <= memory.limitBytes()
-                && now - gcCountSince > 2_000_000_000L && now - nudgedAt > 5_000_000_000L) {
+        boolean heapHolds = memory.memoryAlarm()
+                && memory.usedBytes() + memory.directBytes() <= memory.limitBytes() - memory.limitBytes() / 20;
+        if (!heapHolds) {
+            heapHoldsSince = 0;
+            if (!memory.memoryAlarm()) {
+                nudgeBackoff = NUDGE_MIN;
+            }
+            return;
+        }
+        if (heapHoldsSince == 0) {
+            heapHoldsSince = now;
+        }
+        if (now - heapHoldsSince > HEAP_HOLD_BEFORE_NUDGE && (nudgedAt == 0 || now - nudgedAt > nudgeBackoff)) {
+            if (nudgedAt != 0 && now - nudgedAt <= 2 * nudgeBackoff) {
+                nudgeBackoff = Math.min(NUDGE_MAX, nudgeBackoff * 2); // the last one did not clear it
+            }
             nudgedAt = now;
-            LOG.debug("memory alarm held by the heap figure and no collection for 2 s: requesting one");
+            LOG.debug("memory alarm held by the heap figure alone for 2 s: requesting a collection");
             System.gc();
         }
     }
