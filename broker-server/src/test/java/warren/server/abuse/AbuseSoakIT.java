@@ -46,7 +46,7 @@ import warren.server.process.NodeProcess;
  * <li><b>confirmed</b>: 2 pairs of persistent, confirmed publishers and acking consumers on durable
  *     queues; every confirmed sequence number must be consumed (lost = confirmed and never seen);</li>
  * <li><b>flood</b>: 2 publishers of 16 KiB transient messages without confirms, as fast as the node
- *     lets them, one queue with a consumer and one without (purged past 10 000 messages, so the memory
+ *     lets them, one queue with a consumer and one without (purged past 4 000 messages, so the memory
  *     alarm comes and goes); in rounds of 30 s, each ending with a clean connection close, after which
  *     consumed + purged + queued must equal what was sent (nothing read is dropped);</li>
  * <li><b>requeue</b>: a consumer that takes 20 000 unacked messages and closes, over and over; the queue
@@ -261,7 +261,7 @@ class AbuseSoakIT {
 
     /**
      * 30-second rounds of 16 KiB publishes without confirms, as fast as the node reads them. The queue
-     * without a consumer is purged (as an operator would) whenever it holds more than 10 000 messages, so
+     * without a consumer is purged (as an operator would) whenever it holds more than 4 000 messages, so
      * the memory alarm set by it clears again. After a clean close (close-ok means the node processed
      * every frame sent before it), consumed + purged + queued must equal sent.
      */
@@ -294,7 +294,7 @@ class AbuseSoakIT {
             publisher.start();
             long purged = 0;
             while (publisher.isAlive()) {
-                if (!withConsumer && admin.queueDeclarePassive(queue).getMessageCount() > 10_000) {
+                if (!withConsumer && admin.queueDeclarePassive(queue).getMessageCount() > 4_000) {
                     purged += admin.queuePurge(queue).getMessageCount();
                 }
                 publisher.join(200);
