@@ -71,6 +71,95 @@ public final class DiscoverySettings {
     }
 
     /**
+     * The boolean value of {@code key} ({@code true} or {@code false}, any letter case), or
+     * {@code defaultValue} when it is unset.
+     *
+     * @throws DiscoveryException naming the key and the value when it is neither
+     */
+    public boolean getBool(String key, boolean defaultValue) {
+        Optional<String> value = get(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        switch (value.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new DiscoveryException("config key '" + key + "': expected true or false, got '"
+                        + value.get() + "'");
+        }
+    }
+
+    /**
+     * The integer value of {@code key}, at least {@code min}, or {@code defaultValue} when unset.
+     *
+     * @throws DiscoveryException naming the key, the value and the bound when it is not a whole
+     *     number of at least {@code min}
+     */
+    public int getInt(String key, int defaultValue, int min) {
+        int value = getInt(key, defaultValue);
+        if (value < min) {
+            throw new DiscoveryException("config key '" + key + "': expected a whole number >= " + min
+                    + ", got '" + value + "'");
+        }
+        return value;
+    }
+
+    /**
+     * The value of {@code key}, which must be one of {@code choices} (compared in lower case), or
+     * {@code defaultValue} when unset.
+     *
+     * @throws DiscoveryException naming the key, the value and the choices otherwise
+     */
+    public String getChoice(String key, String defaultValue, String... choices) {
+        Optional<String> value = get(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        String v = value.get().toLowerCase(java.util.Locale.ROOT);
+        for (String choice : choices) {
+            if (choice.equals(v)) {
+                return choice;
+            }
+        }
+        throw new DiscoveryException("config key '" + key + "': expected one of "
+                + String.join(", ", choices) + ", got '" + value.get() + "'");
+    }
+
+    /**
+     * The value of {@code key}, or the exception naming it as required.
+     *
+     * @throws DiscoveryException when the key is unset or blank
+     */
+    public String require(String key, String why) {
+        return get(key).orElseThrow(() -> new DiscoveryException("config key '" + key + "' is not set; "
+                + why));
+    }
+
+    /**
+     * The named family {@code prefix.NAME = value} as a map from NAME to value, sorted by name.
+     * {@code prefix} may be given with or without its trailing dot.
+     */
+    public Map<String, String> named(String prefix) {
+        String dotted = prefix.endsWith(".") ? prefix : prefix + ".";
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, String> entry : values.entrySet()) {
+            if (entry.getKey().startsWith(dotted) && entry.getValue() != null
+                    && !entry.getValue().isBlank()) {
+                out.put(entry.getKey().substring(dotted.length()), entry.getValue().trim());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** Every key set, for backends that look at a whole family. */
+    public java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(values.keySet()));
+    }
+
+    /**
      * The values of the numbered family {@code prefix.1}, {@code prefix.2}, ... in numeric order
      * of the suffix, so {@code .10} comes after {@code .2}. Gaps are allowed: the numbers only
      * order the entries. {@code prefix} may be given with or without its trailing dot.
