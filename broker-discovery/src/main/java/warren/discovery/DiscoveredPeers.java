@@ -17,6 +17,10 @@ import java.util.Optional;
  * AWS the private IP. A candidate without an address (classic_config) is contacted at its node
  * name's host, resolved by the system resolver.
  *
+ * <p>An address is a host name or IP literal, optionally followed by {@code :port} giving the
+ * peer's cluster port (an IPv6 literal then in brackets, {@code [fd00::7]:25672}); without a port
+ * the server uses the default cluster port derived from its AMQP port, as for classic_config.
+ *
  * <p>An empty list is a valid answer, not an error: it means "nobody to cluster with", and a
  * blank node then boots standalone, as in RabbitMQ.
  *

@@ -22,12 +22,26 @@ public final class DiscoverySettings {
 
     private final String localNodeName;
     private final Map<String, String> values;
+    private final String localAddress;
+    private final int localClusterPort;
 
     /**
      * @param localNodeName this node's name, {@code prefix@host}
      * @param values flattened configuration keys and their values; copied
      */
     public DiscoverySettings(String localNodeName, Map<String, String> values) {
+        this(localNodeName, values, null, 0);
+    }
+
+    /**
+     * @param localNodeName this node's name, {@code prefix@host}
+     * @param values flattened configuration keys and their values; copied
+     * @param localAddress the IP address (or host) this node's AMQP, cluster and link listeners
+     *     are bound to, when they are bound to one; null when they listen on every interface
+     * @param localClusterPort this node's cluster (JGroups) port, 0 when not known yet
+     */
+    public DiscoverySettings(String localNodeName, Map<String, String> values, String localAddress,
+            int localClusterPort) {
         Objects.requireNonNull(localNodeName, "localNodeName");
         Objects.requireNonNull(values, "values");
         if (localNodeName.isBlank()) {
@@ -35,6 +49,23 @@ public final class DiscoverySettings {
         }
         this.localNodeName = localNodeName;
         this.values = Map.copyOf(values);
+        this.localAddress = localAddress == null || localAddress.isBlank() ? null : localAddress;
+        this.localClusterPort = localClusterPort;
+    }
+
+    /**
+     * The address peers should contact this node at, for backends that register it (etcd,
+     * Consul): the listener's IP when the node listens on one address; empty when it listens on
+     * every interface, and a backend then publishes what RabbitMQ's would (the node name's host,
+     * or the Consul agent's address).
+     */
+    public Optional<String> localAddress() {
+        return Optional.ofNullable(localAddress);
+    }
+
+    /** This node's cluster port, or 0 when not known; peers default it from their AMQP port. */
+    public int localClusterPort() {
+        return localClusterPort;
     }
 
     /** This node's name, for backends that must find themselves in what they discover. */
