@@ -55,6 +55,16 @@ public interface PeerDiscovery {
     }
 
     /**
+     * The one candidate of {@code peers} that may start a new cluster, when the backend decides it
+     * (Kubernetes' StatefulSet mode: the pod with ordinal {@code ordinal_start}); empty means
+     * {@link FormationOrder}'s rule, the lowest candidate name. Every other blank node joins a
+     * running candidate and never forms.
+     */
+    default Optional<String> designatedSeed(DiscoveredPeers peers) {
+        return Optional.empty();
+    }
+
+    /**
      * How the caller retries {@link #discover()} and the join after it. Backends built from
      * settings return {@link RetryPolicy#from(DiscoverySettings)} so the operator's
      * {@code cluster_formation.discovery_retry_*} keys apply.
