@@ -55,6 +55,15 @@ public interface PeerDiscovery {
     }
 
     /**
+     * The node holding the formation lock, as last seen while {@link #lock} waits for it; empty
+     * when the backend has no lock, nobody holds it, or it was not looked at yet. Called from other
+     * threads (warrenctl formation_status) while {@code lock} blocks.
+     */
+    default Optional<String> lockHolder() {
+        return Optional.empty();
+    }
+
+    /**
      * The one candidate of {@code peers} that may start a new cluster, when the backend decides it
      * (Kubernetes' StatefulSet mode: the pod with ordinal {@code ordinal_start}); empty means
      * {@link FormationOrder}'s rule, the lowest candidate name. Every other blank node joins a

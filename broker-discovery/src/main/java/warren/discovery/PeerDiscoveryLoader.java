@@ -95,6 +95,11 @@ public final class PeerDiscoveryLoader {
         return byType.get(type);
     }
 
+    /** The factories available, by canonical type. */
+    public java.util.Collection<PeerDiscoveryFactory> factories() {
+        return byType.values();
+    }
+
     /** The canonical types available, sorted. */
     public Set<String> knownTypes() {
         return Collections.unmodifiableSet(new TreeSet<>(byType.keySet()));

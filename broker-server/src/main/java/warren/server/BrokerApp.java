@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,7 @@ final class BrokerApp implements AutoCloseable {
     static final String CLUSTER = "warren";
     private static final Logger LOG = LoggerFactory.getLogger(BrokerApp.class);
     private static final Duration AGREE_TIMEOUT = Duration.ofSeconds(30);
+    private static final long STATUS_REPEAT_SECONDS = 5;
     private static final long PURGE_INTERVAL_SECONDS = Long.getLong("warren.tombstone.purge.seconds", 30);
 
     private final WarrenConfig config;
@@ -73,6 +75,8 @@ final class BrokerApp implements AutoCloseable {
     private java.util.function.Consumer<List<String>> onWaitingForPeers = peers -> { };
     /** False while a restarting member waits for its peers: the peers it saw last must survive a failed wait. */
     private volatile boolean recordViews = true;
+    private FormationStatus formationStatus = new FormationStatus();
+    private volatile Discovery discovery;
 
     BrokerApp(WarrenConfig config, String cookie, ClusterState state, ClusterSettings.Timeouts timeouts) {
         this.config = config;
@@ -87,16 +91,44 @@ final class BrokerApp implements AutoCloseable {
         return this;
     }
 
+    /** Where this app reports its formation state (the daemon's, so it outlives the app). */
+    BrokerApp formationStatus(FormationStatus status) {
+        this.formationStatus = status;
+        return this;
+    }
+
+    /** The discovery backend this app registered with, if formation is configured. */
+    Optional<Discovery> discovery() {
+        return Optional.ofNullable(discovery);
+    }
+
     /** Starts every part; on failure closes what started and rethrows. */
     BrokerApp start() throws IOException, InterruptedException {
         ServerSettings server = config.server();
         BrokerSettings settings = config.broker();
         String node = server.nodeName();
-        ClusterFormation formation = ClusterFormation.forFirstBoot(config, state).orElse(null);
+        InetAddress bind = clusterBindAddress(server);
+        int port = server.distPort() == 0 ? freePort(bind) : server.distPort();
+        distAddress = new InetSocketAddress(bind, port);
+        ClusterFormation formation = null;
+        try {
+            discovery = Discovery.create(config, listensOnOneAddress(server) ? bind.getHostAddress() : null, port)
+                    .orElse(null);
+            if (discovery != null) {
+                Discovery registeredWith = discovery;
+                started.push(registeredWith::unregister);
+                formationStatus.backend(discovery.backend().type(), discovery.backend()::lockHolder);
+                formation = ClusterFormation.forFirstBoot(discovery, state, formationStatus).orElse(null);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            formationStatus.set(FormationStatus.State.FAILED, e.getMessage());
+            close();
+            throw e;
+        }
         if (formation != null && !formation.nodeType().equals(state.ownType())) {
             state.ownType(formation.nodeType());
         }
-        try {
+        try (ClusterFormation lockHeld = formation) {
             EventLoops loops = EventLoops.create();
             started.push(loops::close);
             // The store is opened (and recovered) before any listener accepts a client.
@@ -114,6 +146,9 @@ final class BrokerApp implements AutoCloseable {
             startDataLink(server, node);
 
             joinCluster(server, replicator, formation);
+            if (lockHeld != null) {
+                lockHeld.close(); // released once joined, before the AMQP listener opens
+            }
 
             AmqpServer amqp = new AmqpServer(broker, server.listener().host(), server.listener().port(), loops)
                     .limits(((Number) config.values().getOrDefault("connection_max", Integer.MAX_VALUE)).intValue(),
@@ -123,17 +158,24 @@ final class BrokerApp implements AutoCloseable {
             amqpAddress = amqp.start();
             return this;
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (formationStatus.state() != FormationStatus.State.REFUSED) {
+                formationStatus.set(FormationStatus.State.FAILED, e.getMessage());
+            }
             close();
             throw e;
         }
     }
 
+    private static boolean listensOnOneAddress(ServerSettings server) {
+        String host = server.listener().host();
+        return host != null && !host.isBlank() && !host.equals("0.0.0.0") && !host.equals("::") && !host.equals("[::]");
+    }
+
     private void joinCluster(ServerSettings server, JGroupsMetadataReplicator replicator, ClusterFormation formation)
             throws IOException, InterruptedException {
         String node = server.nodeName();
-        InetAddress bind = clusterBindAddress(server);
-        int port = server.distPort() == 0 ? freePort(bind) : server.distPort();
-        distAddress = new InetSocketAddress(bind, port);
+        InetAddress bind = distAddress.getAddress();
+        int port = distAddress.getPort();
         String joinTarget = state.joinTarget();
         List<InetSocketAddress> seeds = seeds(node);
         // a member restarting: the peers that were running when it stopped (read before the new view overwrites them)
@@ -161,6 +203,7 @@ final class BrokerApp implements AutoCloseable {
         // what this node recorded while apart that the cluster lacks goes to every member
         replicator.publishMerge();
         if (restarting) {
+            formationStatus.set(FormationStatus.State.REJOINING, lastSeen.toString());
             onWaitingForPeers.accept(lastSeen);
             new RestartGate(config, state, node, lastSeen, channel, replicator).await();
             recordViews = true;
@@ -193,6 +236,10 @@ final class BrokerApp implements AutoCloseable {
         }
         LOG.info("node {}: cluster '{}' ({}), members {}, running {}", node, state.clusterName(), state.clusterId(),
                 state.members().stream().map(ClusterState.Member::node).toList(), channel.members());
+        if (formationStatus.state() != FormationStatus.State.STANDALONE || channel.members().size() > 1) {
+            formationStatus.set(FormationStatus.State.FORMED, "member of cluster '" + state.clusterName() + "', running "
+                    + channel.members());
+        }
     }
 
     /**
@@ -252,6 +299,12 @@ final class BrokerApp implements AutoCloseable {
                     return t;
                 });
         started.push(purger::shutdownNow);
+        // status broadcasts are fire-and-forget; repeating the latest one repairs one lost during a view change
+        purger.scheduleWithFixedDelay(() -> {
+            if (!closing) {
+                replicator.reannounce();
+            }
+        }, STATUS_REPEAT_SECONDS, STATUS_REPEAT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         purger.scheduleWithFixedDelay(() -> {
             try {
                 if (!node.equals(channel.coordinator()) || broker.tombstoneCount() == 0) {
@@ -284,52 +337,71 @@ final class BrokerApp implements AutoCloseable {
     }
 
     /**
-     * First-boot formation: the seed connects at once (joining any candidate already running, else
-     * forming a cluster of one); every other node connects only to running candidates (or the remote
-     * seed) and keeps the channel only if the view holds one of them. A view without them means this
-     * node is alone or with another blank non-seed: it disconnects at once, so no second cluster can
-     * grow around it, and retries under the backend's retry policy.
+     * First-boot formation. A node that may form (the seed, or the holder of the backend's lock)
+     * connects at once, joining any candidate already running or else forming a cluster of one.
+     * Every other node connects to the candidates it can reach and keeps the channel only when the
+     * view holds a trusted anchor (the seed, a local member) or brought a cluster identity; a view of
+     * blank nodes is left at once, so no second cluster can grow around it, and the node retries
+     * under the backend's retry policy, logging RabbitMQ's count-down lines.
      */
     private ClusterChannel form(ServerSettings server, InetAddress bind, int port, JGroupsMetadataReplicator replicator,
             ClusterFormation formation) throws InterruptedException {
         String node = server.nodeName();
         NodeRegistry registry = new NodeRegistry(server.runDir());
         int attempts = formation.retry().maxAttempts();
+        long pause = formation.retry().interval().toMillis();
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            Map<String, InetSocketAddress> anchors = formation.anchors(registry, server.listener().port());
-            if (formation.isSeed() || !anchors.isEmpty()) {
-                ClusterSettings cluster = new ClusterSettings(node, bind, port, List.copyOf(anchors.values()), cookie,
-                        timeouts);
+            ClusterFormation.Anchors anchors = formation.anchors(registry, server.listener().port());
+            String target = anchors.trusted().isEmpty() ? (anchors.others().isEmpty() ? formation.seed()
+                    : anchors.others().keySet().iterator().next()) : anchors.trusted().keySet().iterator().next();
+            formationStatus.set(FormationStatus.State.JOINING, "", attempt, attempts, target);
+            if (formation.mayForm() || !anchors.isEmpty()) {
+                ClusterSettings cluster = new ClusterSettings(node, bind, port, anchors.all(), cookie, timeouts);
                 ClusterChannel attemptChannel;
                 try {
                     attemptChannel = open(cluster, replicator);
                 } catch (IllegalStateException e) {
                     if (e.getCause() instanceof ClusterJoinRefusedException) {
+                        formationStatus.set(FormationStatus.State.REFUSED, e.getMessage(), attempt, attempts, target);
                         throw e;
                     }
-                    LOG.warn("node {}: formation attempt {}/{} failed: {}", node, attempt, attempts, e.getMessage());
+                    LOG.warn("Could not auto-cluster with node {}: {}", target, e.getMessage());
                     attemptChannel = null;
                 }
                 if (attemptChannel != null) {
                     List<String> view = attemptChannel.members();
-                    if (formation.isSeed() || view.stream().anyMatch(anchors::containsKey)) {
+                    if (formation.accepts(view, anchors, awaitIdentity(view))) {
                         LOG.info("node {}: {} (view {})", node, view.size() > 1 ? "joined the cluster of "
-                                + view.get(0) : "formed a new cluster as the seed", view);
+                                + view.get(0) : "formed a new cluster", view);
                         return attemptChannel;
                     }
-                    LOG.info("node {}: formation attempt {}/{}: view {} holds none of {}; disconnecting to retry",
-                            node, attempt, attempts, view, anchors.keySet());
+                    LOG.warn("Could not auto-cluster with node {}: view {} is not a formed cluster (no seed, no "
+                            + "cluster identity); disconnecting to retry", target, view);
                     attemptChannel.close();
                 }
             } else {
-                LOG.info("node {}: formation attempt {}/{}: waiting for seed {} (or a running candidate)", node, attempt,
-                        attempts, formation.seed());
+                LOG.warn("Could not auto-cluster with node {}: nodedown (waiting for seed {} or a running candidate)",
+                        target, formation.seed());
             }
             if (attempt < attempts) {
-                Thread.sleep(formation.retry().interval().toMillis());
+                LOG.error("Trying to join discovered peers failed. Will retry after a delay of {} ms, {} retries left...",
+                        pause, attempts - attempt);
+                Thread.sleep(pause);
             }
         }
         throw formation.gaveUp(attempts);
+    }
+
+    /** Whether a joined view of several nodes brought the cluster's identity (bounded wait for the state transfer). */
+    private boolean awaitIdentity(List<String> view) throws InterruptedException {
+        if (view.size() < 2) {
+            return false;
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (state.clusterId() == null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return state.clusterId() != null;
     }
 
     /** A joiner must take the cluster's name and id from the seed, never agree its own. */

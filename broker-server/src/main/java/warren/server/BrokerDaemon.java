@@ -50,6 +50,7 @@ public final class BrokerDaemon implements AutoCloseable {
     private final long pid = ProcessHandle.current().pid();
     private final ClusterSettings.Timeouts timeouts;
     private volatile BrokerApp app;
+    private final FormationStatus formation = new FormationStatus();
     private volatile String cookie;
     private volatile ClusterState clusterState;
     private InetSocketAddress controlAddress;
@@ -82,6 +83,8 @@ public final class BrokerDaemon implements AutoCloseable {
             } catch (ConfigError e) {
                 throw new ConfigError("node " + server.nodeName() + " could not start: " + e.getMessage(), e);
             }
+            // a malformed discovery setting stops every node at boot, naming the key, not only blank ones
+            Discovery.validate(config);
             cookie = Cookie.loadOrCreate(server.cookieFile());
             createDataDir(server);
             clusterState = ClusterState.load(server.dataDir());
@@ -151,7 +154,8 @@ public final class BrokerDaemon implements AutoCloseable {
         boolean booting = startedAt == null;
         readiness.set(Readiness.State.BOOTING, null);
         try {
-            app = new BrokerApp(config, cookie, clusterState, timeouts).onWaitingForPeers(readiness::waitingFor).start();
+            app = new BrokerApp(config, cookie, clusterState, timeouts).onWaitingForPeers(readiness::waitingFor)
+                    .formationStatus(formation).start();
             if (registry != null) {
                 register();
             }
@@ -176,6 +180,7 @@ public final class BrokerDaemon implements AutoCloseable {
         LOG.info("Stopping the app of node {}", config.server().nodeName());
         readiness.set(Readiness.State.STOPPED, null);
         app.close();
+        formation.set(FormationStatus.State.STOPPED, "");
         app = null;
         LOG.info("App of node {} stopped", config.server().nodeName());
     }
@@ -346,6 +351,22 @@ public final class BrokerDaemon implements AutoCloseable {
         @Override
         public Map<String, Object> clusterStatus() {
             return cluster.status();
+        }
+
+        @Override
+        public Map<String, Object> formationStatus() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("node", config.server().nodeName());
+            out.putAll(formation.snapshot());
+            return out;
+        }
+
+        @Override
+        public Map<String, Object> discoverPeers() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("node", config.server().nodeName());
+            out.putAll(DiscoverPeers.run(config, cookie));
+            return out;
         }
 
         @Override

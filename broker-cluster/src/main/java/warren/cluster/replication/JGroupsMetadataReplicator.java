@@ -218,6 +218,15 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         sendStatus();
     }
 
+    /**
+     * Sends this node's latest status again. Status broadcasts are fire-and-forget: one lost while a
+     * view changes (logged at DEBUG) would leave the other members believing this node still waits
+     * for its peers, so the server repeats it every few seconds; a repeat costs one small message.
+     */
+    public void reannounce() {
+        sendStatus();
+    }
+
     /** Sends the status as it is now; serialised, so the last status sent is always the latest. */
     private synchronized void sendStatus() {
         PeerStatus own = ownStatus;

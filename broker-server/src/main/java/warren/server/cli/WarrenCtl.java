@@ -52,7 +52,9 @@ public final class WarrenCtl {
             Map.entry("cannot_cluster_with_itself", ExitCodes.SOFTWARE),
             Map.entry("last_disc_node", ExitCodes.SOFTWARE),
             Map.entry("start_failed", ExitCodes.SOFTWARE),
-            Map.entry("reset_failed", ExitCodes.SOFTWARE));
+            Map.entry("reset_failed", ExitCodes.SOFTWARE),
+            Map.entry("not_configured", ExitCodes.USAGE),
+            Map.entry("discovery_failed", ExitCodes.UNAVAILABLE));
 
     static {
         add("status", "status", 0, 0, inv -> {
@@ -74,6 +76,8 @@ public final class WarrenCtl {
         add("start_app", "start_app", 0, 0, inv -> simple(inv,
                 "Starting node " + inv.node() + " ...", "start_app", Map.of()));
         add("cluster_status", "cluster_status", 0, 0, WarrenCtl::clusterStatus);
+        add("formation_status", "formation_status", 0, 0, WarrenCtl::formationStatus);
+        add("discover_peers", "discover_peers", 0, 0, WarrenCtl::discoverPeers);
         add("join_cluster", "join_cluster [--ram] <existing_cluster_member>", 1, 2, inv -> {
             List<String> args = inv.opts.args();
             boolean ram = args.contains("--ram");
@@ -363,6 +367,55 @@ public final class WarrenCtl {
             section(inv, "RAM Nodes", status.get("ram_nodes"));
         }
         section(inv, "Running Nodes", status.get("running_nodes"));
+        return ExitCodes.OK;
+    }
+
+    /** The named formation state; answers while the node boots (the control listener is up first). */
+    private static int formationStatus(Invocation inv) throws CtlException {
+        inv.out.banner("Cluster formation status of node " + inv.node() + " ...");
+        JsonNode status = inv.call("formation_status", Map.of());
+        if (inv.opts.json()) {
+            inv.out.json(status);
+            return ExitCodes.OK;
+        }
+        inv.out.line("State: " + status.path("state").asText());
+        inv.out.line("Summary: " + status.path("summary").asText());
+        inv.out.line("Backend: " + status.path("backend").asText());
+        if (status.path("candidates").size() > 0) {
+            List<String> candidates = new java.util.ArrayList<>();
+            status.path("candidates").forEach(c -> candidates.add(c.asText()));
+            inv.out.line("Candidates: " + String.join(", ", candidates));
+        }
+        for (String field : List.of("seed", "target", "lock_holder", "detail")) {
+            if (!status.path(field).asText().isEmpty()) {
+                inv.out.line(field.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + field.substring(1)
+                        .replace('_', ' ') + ": " + status.path(field).asText());
+            }
+        }
+        inv.out.line("Since: " + status.path("since").asText());
+        return ExitCodes.OK;
+    }
+
+    /** What the backend returns now, with each peer's reachability and cookie/version compatibility. */
+    private static int discoverPeers(Invocation inv) throws CtlException {
+        inv.out.banner("Discovering peers of node " + inv.node() + " ...");
+        JsonNode found = inv.call("discover_peers", Map.of());
+        if (inv.opts.json()) {
+            inv.out.json(found);
+            return ExitCodes.OK;
+        }
+        inv.out.line("Backend: " + found.path("backend").asText() + ", node type: " + found.path("node_type").asText()
+                + (found.path("seed").asText().isEmpty() ? "" : ", seed: " + found.path("seed").asText()));
+        if (found.path("peers").size() == 0) {
+            inv.out.line("The backend lists no nodes: a blank node would boot standalone.");
+            return ExitCodes.OK;
+        }
+        inv.out.line("node\taddress\treachable\tcompatible\tdetail");
+        for (JsonNode peer : found.path("peers")) {
+            inv.out.line(peer.path("node").asText() + (peer.path("self").asBoolean() ? " (this node)" : "") + "\t"
+                    + peer.path("address").asText() + "\t" + peer.path("reachable").asBoolean() + "\t"
+                    + peer.path("compatible").asText() + "\t" + peer.path("detail").asText());
+        }
         return ExitCodes.OK;
     }
 

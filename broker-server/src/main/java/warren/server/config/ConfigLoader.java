@@ -206,6 +206,10 @@ public final class ConfigLoader {
             String key = e.getKey();
             Raw raw = e.getValue();
             KnownKeys.Key known = KnownKeys.lookup(key).orElseThrow(() -> unknownKey(key, raw.source()));
+            if (known.unsupported() != null) {
+                throw new ConfigError("config key '" + key + "' in " + raw.source() + " is not supported by Warren: "
+                        + known.unsupported() + " (docs/peer-discovery.md lists the keys Warren does not support)");
+            }
             Object value;
             try {
                 value = known.type().parse(raw.value());

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import warren.discovery.PeerDiscoveryFactory;
+import warren.discovery.PeerDiscoveryLoader;
 
 /**
  * Every key warren.conf accepts, with its type. A key ending in {@code .N} is a numbered list
@@ -15,8 +17,17 @@ import java.util.Optional;
  */
 public final class KnownKeys {
 
-    /** One known key (or key family). */
-    public record Key(String name, ValueType type) {
+    /**
+     * One known key (or key family).
+     *
+     * @param unsupported why Warren deliberately rejects this RabbitMQ key, or null when it is
+     *     accepted
+     */
+    public record Key(String name, ValueType type, String unsupported) {
+
+        public Key(String name, ValueType type) {
+            this(name, type, null);
+        }
 
         public boolean isFamily() {
             return name.endsWith(".N") || name.endsWith(".NAME");
@@ -70,13 +81,22 @@ public final class KnownKeys {
         add("disk_free_limit.absolute", ValueType.dataAmount());
         add("disk_free_limit.relative", ValueType.decimal(0.0, 100.0, "a multiple of total RAM such as 1.0 or 1.5"));
         add("queue_leader_locator", ValueType.oneOf("client-local", "balanced"));
-        add("cluster_formation.peer_discovery_backend", ValueType.oneOf("classic_config", "dns", "etcd", "consul", "k8s", "aws",
-                "rabbit_peer_discovery_classic_config", "rabbit_peer_discovery_dns", "rabbit_peer_discovery_etcd",
-                "rabbit_peer_discovery_consul", "rabbit_peer_discovery_k8s", "rabbit_peer_discovery_aws"));
+        // the backend's name is checked against the backends on the class path (PeerDiscoveryLoader)
+        add("cluster_formation.peer_discovery_backend", ValueType.string());
         add("cluster_formation.classic_config.nodes.N", ValueType.nodeName());
         add("cluster_formation.node_type", ValueType.oneOf("disc", "disk", "ram"));
         add("cluster_formation.discovery_retry_limit", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of retries >= 0"));
         add("cluster_formation.discovery_retry_interval", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of milliseconds >= 0"));
+        add("cluster_formation.registration.enabled", ValueType.bool());
+        add("cluster_formation.node_cleanup.interval", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of seconds >= 1"));
+        add("cluster_formation.node_cleanup.only_log_warning", ValueType.bool());
+        add("cluster_formation.lock_retry_limit", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of retries >= 1"));
+        add("cluster_formation.lock_retry_timeout", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of milliseconds >= 1"));
+        add("cluster_formation.internal_lock_retries", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of retries >= 1"));
+        add("cluster_formation.randomized_startup_delay_range.min", ValueType.integer(0, 3600, "a whole number of seconds 0-3600"));
+        add("cluster_formation.randomized_startup_delay_range.max", ValueType.integer(0, 3600, "a whole number of seconds 0-3600"));
+        add("cluster_formation.target_cluster_size_hint", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of nodes >= 1"));
+        addDiscoveryBackends();
         add("mnesia_table_loading_retry_timeout", ValueType.integer(1, Integer.MAX_VALUE, "a whole number of milliseconds >= 1"));
         add("mnesia_table_loading_retry_limit", ValueType.integer(0, Integer.MAX_VALUE, "a whole number of retries >= 0"));
     }
@@ -86,6 +106,34 @@ public final class KnownKeys {
 
     private static void add(String name, ValueType type) {
         KEYS.put(name, new Key(name, type));
+    }
+
+    /**
+     * Every key the peer discovery backends on the class path read (as text: the backend checks the
+     * value when the node boots, naming the key), and the RabbitMQ keys they reject, with why.
+     */
+    private static void addDiscoveryBackends() {
+        for (PeerDiscoveryFactory factory : new PeerDiscoveryLoader().factories()) {
+            for (String key : factory.configKeys()) {
+                KEYS.putIfAbsent(key, new Key(key, ValueType.string()));
+            }
+            factory.unsupportedKeys().forEach((key, why) -> KEYS.putIfAbsent(key,
+                    new Key(key, ValueType.string(), why)));
+        }
+    }
+
+    /** The backend type whose keys {@code key} belongs to ({@code cluster_formation.<type>.*}), if any. */
+    public static Optional<String> discoveryBackendOf(String key) {
+        String prefix = "cluster_formation.";
+        if (!key.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        int dot = key.indexOf('.', prefix.length());
+        if (dot < 0) {
+            return Optional.empty();
+        }
+        String type = key.substring(prefix.length(), dot);
+        return new PeerDiscoveryLoader().knownTypes().contains(type) ? Optional.of(type) : Optional.empty();
     }
 
     public static Map<String, Key> all() {

@@ -45,6 +45,8 @@ public final class AdminCommands implements ControlHandler {
             return true;
         });
         table.put("cluster_status", a -> daemon.clusterStatus());
+        table.put("formation_status", a -> daemon.formationStatus());
+        table.put("discover_peers", a -> daemon.discoverPeers());
         table.put("join_cluster", a -> {
             daemon.joinCluster(text(a, "node"), a.path("ram").asBoolean(false));
             return true;

@@ -32,6 +32,16 @@ public interface DaemonActions {
         throw unsupported();
     }
 
+    /** formation_status: the named formation state (warren.server.FormationStatus), also while booting. */
+    default Map<String, Object> formationStatus() {
+        throw unsupported();
+    }
+
+    /** discover_peers: what the backend returns now, with each peer's reachability and compatibility. */
+    default Map<String, Object> discoverPeers() {
+        throw unsupported();
+    }
+
     /** join_cluster: resets this node (app stopped) and joins {@code node}'s cluster at the next start_app. */
     default void joinCluster(String node, boolean ram) {
         throw unsupported();
