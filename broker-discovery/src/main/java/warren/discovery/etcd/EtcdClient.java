@@ -176,8 +176,22 @@ final class EtcdClient {
                         e.getMessage());
             }
         }
+        String hint = tlsFailure(last)
+                ? "the TLS handshake failed: check " + EtcdConfig.SSL_OPTIONS + ".cacertfile (the CA that signed etcd's"
+                        + " certificate), " + EtcdConfig.SSL_OPTIONS + ".certfile and " + EtcdConfig.SSL_OPTIONS
+                        + ".keyfile (the client certificate etcd requires) and " + EtcdConfig.SSL_OPTIONS + ".verify"
+                : "check " + EtcdConfig.ENDPOINTS + ".N (or " + EtcdConfig.HOST + "/" + EtcdConfig.PORT + ")";
         throw new DiscoveryException("etcd peer discovery: no etcd endpoint answered " + path + " (tried "
-                + String.join("; ", failures) + "); check cluster_formation.etcd.endpoints.N", last);
+                + String.join("; ", failures) + "); " + hint, last);
+    }
+
+    private static boolean tlsFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private JsonNode callAt(int index, String path, ObjectNode body) {

@@ -354,7 +354,7 @@ public final class EtcdServer implements AutoCloseable {
 
     /**
      * A throw-away PKI made with {@code openssl}: a CA, a server certificate for IP 127.0.0.1 and
-     * DNS localhost, a client certificate, each key in PKCS#8 PEM, and a second, unrelated CA.
+     * DNS localhost (usable for client authentication too, which etcd's gateway needs), a client certificate, each key in PKCS#8 PEM, and a second, unrelated CA.
      */
     public static final class Certificates implements AutoCloseable {
         private static final Path OPENSSL = Path.of("/usr/bin/openssl");
@@ -371,8 +371,10 @@ public final class EtcdServer implements AutoCloseable {
                 Certificates c = new Certificates(dir);
                 c.ca("ca", "warren-test-ca");
                 c.ca("other-ca", "warren-other-ca");
+                // clientAuth too: with --client-cert-auth etcd's JSON gateway dials etcd's own gRPC
+                // port presenting the server certificate as its client certificate
                 c.leaf("server", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                        + "extendedKeyUsage=serverAuth\n");
+                        + "extendedKeyUsage=serverAuth,clientAuth\n");
                 c.leaf("client", "warren-client", "extendedKeyUsage=clientAuth\n");
                 return c;
             } catch (IOException e) {
