@@ -138,7 +138,11 @@ public final class EtcdDiscovery implements PeerDiscovery {
     public void register() {
         synchronized (registration) {
             cancelNodeKeepAlive();
+            long previous = nodeLease;
             putNodeKey();
+            if (previous != 0) {
+                revokeQuietly(previous); // registered twice: the key now lives on the new lease
+            }
             long interval = keepAliveMillis();
             nodeKeepAlive = keepAlive.scheduleWithFixedDelay(this::refreshNodeLease, interval, interval,
                     TimeUnit.MILLISECONDS);
@@ -294,6 +298,14 @@ public final class EtcdDiscovery implements PeerDiscovery {
         } catch (RuntimeException e) {
             LOG.warn("etcd peer discovery: could not refresh the lease of the registration lock {}: {}", key,
                     e.getMessage());
+        }
+    }
+
+    private void revokeQuietly(long lease) {
+        try {
+            client.leaseRevoke(lease);
+        } catch (RuntimeException e) {
+            LOG.debug("etcd peer discovery: could not revoke lease {}: {}", Long.toHexString(lease), e.getMessage());
         }
     }
 

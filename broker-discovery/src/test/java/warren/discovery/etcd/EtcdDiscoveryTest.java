@@ -93,10 +93,15 @@ class EtcdDiscoveryTest {
         assertEquals("127.0.0.11", value.path("address").asText());
         assertEquals(25672, value.path("cluster_port").asInt());
 
+        node.register(); // again: the key moves to a new lease, the old one is revoked
+        long second = etcd.lease(key).orElseThrow();
+        assertTrue(second != lease && etcd.leaseTtl(second) > 0, "key on a new live lease");
+        assertEquals(-1, etcd.leaseTtl(lease), "previous lease revoked");
+
         node.unregister();
 
         assertEquals(Optional.empty(), etcd.get(key));
-        assertEquals(-1, etcd.leaseTtl(lease), "lease revoked");
+        assertEquals(-1, etcd.leaseTtl(second), "lease revoked");
     }
 
     @Test
