@@ -95,6 +95,9 @@ class KubernetesApiDiscoveryTest {
                 && warning.contains("address_type = hostname") && warning.contains("headless service"), warning);
         assertTrue(create("warren@rabbitmq-0" + DOMAIN, KubernetesDiscoveryFactory.ADDRESS_TYPE_KEY, "hostname",
                 KubernetesDiscoveryFactory.HOSTNAME_SUFFIX_KEY, DOMAIN).warnings().isEmpty());
+        List<String> noDot = create("warren@rabbitmq-0", KubernetesDiscoveryFactory.ADDRESS_TYPE_KEY, "hostname",
+                KubernetesDiscoveryFactory.HOSTNAME_SUFFIX_KEY, "svc.example").warnings();
+        assertTrue(noDot.size() == 1 && noDot.get(0).contains("rabbitmq-0svc.example"), noDot.toString());
     }
 
     @Test
