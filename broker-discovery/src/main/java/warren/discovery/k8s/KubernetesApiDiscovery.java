@@ -101,21 +101,9 @@ final class KubernetesApiDiscovery extends KubernetesDiscovery {
         }
         this.useHostname = settings.getChoice(ADDRESS_TYPE_KEY, "ip", "ip", "hostname").equals("hostname");
         this.hostnameSuffix = settings.get(HOSTNAME_SUFFIX_KEY).orElse("");
-        String caKey = KubernetesDiscoveryFactory.PREFIX + "ssl_options.cacertfile";
-        boolean verify = !settings.get(KubernetesDiscoveryFactory.PREFIX + "ssl_options.verify")
-                .map("verify_none"::equalsIgnoreCase).orElse(false);
-        if (!scheme.equals("https") || !verify) {
-            this.trustSource = "";
-            this.http = BackendHttp.create(settings, KubernetesDiscoveryFactory.TYPE, timeout);
-        } else if (settings.get(caKey).isPresent()) {
-            this.trustSource = settings.get(caKey).get() + " (" + caKey + ")";
-            this.http = BackendHttp.create(settings, KubernetesDiscoveryFactory.TYPE, timeout);
-        } else {
-            Path certPath = readableFile(settings, CERT_PATH_KEY, "ca.crt");
-            this.trustSource = certPath + " (" + CERT_PATH_KEY + ")";
-            this.http = BackendHttp.create(withCaFile(settings, caKey, certPath), KubernetesDiscoveryFactory.TYPE,
-                    timeout);
-        }
+        Client client = client(settings, scheme, timeout);
+        this.http = client.http();
+        this.trustSource = client.trustSource();
         if (!useHostname) {
             warn(LOG, "Peer discovery: " + ADDRESS_TYPE_KEY + " = ip names nodes after their pod IP (" + localNodeName
                     + "), which changes whenever a pod is recreated: the new pod is a different node and the old"
@@ -125,6 +113,30 @@ final class KubernetesApiDiscovery extends KubernetesDiscovery {
             warn(LOG, "Peer discovery: " + HOSTNAME_SUFFIX_KEY + " = '" + hostnameSuffix + "' is appended to pod host"
                     + " names as written (rabbitmq-0" + hostnameSuffix + "); it usually starts with a dot");
         }
+    }
+
+    /** The HTTP client and where its trusted CA came from (empty with http or verify_none). */
+    private record Client(BackendHttp http, String trustSource) {
+    }
+
+    /**
+     * The API server's client: with https and verification on (the default), it trusts
+     * {@code ssl_options.cacertfile} when set, else {@code cert_path}.
+     */
+    private static Client client(DiscoverySettings settings, String scheme, Duration timeout) {
+        String caKey = KubernetesDiscoveryFactory.PREFIX + "ssl_options.cacertfile";
+        boolean verify = !settings.get(KubernetesDiscoveryFactory.PREFIX + "ssl_options.verify")
+                .map("verify_none"::equalsIgnoreCase).orElse(false);
+        if (!scheme.equals("https") || !verify) {
+            return new Client(BackendHttp.create(settings, KubernetesDiscoveryFactory.TYPE, timeout), "");
+        }
+        if (settings.get(caKey).isPresent()) {
+            return new Client(BackendHttp.create(settings, KubernetesDiscoveryFactory.TYPE, timeout),
+                    settings.get(caKey).get() + " (" + caKey + ")");
+        }
+        Path certPath = readableFile(settings, CERT_PATH_KEY, "ca.crt");
+        return new Client(BackendHttp.create(withCaFile(settings, caKey, certPath), KubernetesDiscoveryFactory.TYPE,
+                timeout), certPath + " (" + CERT_PATH_KEY + ")");
     }
 
     private static Path readableFile(DiscoverySettings settings, String key, String what) {
@@ -172,7 +184,7 @@ final class KubernetesApiDiscovery extends KubernetesDiscovery {
         } catch (DiscoveryException e) {
             if (e.getCause() instanceof SSLException && !trustSource.isEmpty()) {
                 throw new DiscoveryException(e.getMessage() + "; the API server's certificate could not be verified"
-                        + " against the CA in " + trustSource, e);
+                        + " (trusted CA: " + trustSource + ")", e);
             }
             throw e;
         }

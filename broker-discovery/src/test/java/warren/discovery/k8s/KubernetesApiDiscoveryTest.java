@@ -215,8 +215,8 @@ class KubernetesApiDiscoveryTest {
 
         DiscoveryException e = assertThrows(DiscoveryException.class, k8s::discover);
 
-        assertTrue(e.getMessage().contains("could not be verified against the CA in " + api.otherCaCertFile()
-                + " (" + KubernetesDiscoveryFactory.CERT_PATH_KEY + ")"), e.getMessage());
+        assertTrue(e.getMessage().contains("could not be verified (trusted CA: " + api.otherCaCertFile()
+                + " (" + KubernetesDiscoveryFactory.CERT_PATH_KEY + "))"), e.getMessage());
     }
 
     @Test
@@ -234,6 +234,27 @@ class KubernetesApiDiscoveryTest {
                 tmp.resolve("absent.crt").toString(), "cluster_formation.k8s.ssl_options.verify", "verify_none");
 
         assertEquals(3, k8s.discover().nodes().size());
+    }
+
+    @Test
+    void plainHttpNeedsNoCaFile() {
+        KubernetesApiDiscovery k8s = new KubernetesApiDiscovery(settings("warren@10.1.0.10",
+                KubernetesDiscoveryFactory.SCHEME_KEY, "http",
+                KubernetesDiscoveryFactory.CERT_PATH_KEY, tmp.resolve("absent.crt").toString()), Duration.ofSeconds(1));
+
+        DiscoveryException e = assertThrows(DiscoveryException.class, k8s::discover, "the double speaks TLS only");
+        assertTrue(e.getMessage().startsWith("k8s: GET http://127.0.0.1:" + api.port() + "/api/v1/"), e.getMessage());
+    }
+
+    @Test
+    void ipv6PodAddressesAreKeptWhole() {
+        api.setEndpoints("v6", List.of(Address.pod("fd00:10::7", "rabbitmq-0")), List.of());
+        KubernetesApiDiscovery k8s = create("warren@rabbitmq-0", KubernetesDiscoveryFactory.SERVICE_NAME_KEY, "v6");
+
+        DiscoveredPeers peers = k8s.discover();
+
+        assertEquals(List.of("warren@fd00:10::7"), peers.nodes());
+        assertEquals("fd00:10::7", peers.address("warren@fd00:10::7").orElseThrow());
     }
 
     @Test
