@@ -212,13 +212,31 @@ public final class AwsDiscovery implements PeerDiscovery {
         try {
             return call.get();
         } catch (AwsServiceException e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
-            throw new DiscoveryException("Peer discovery (aws): " + operation + " failed: " + code + ": " + message
+            throw new DiscoveryException("Peer discovery (aws): " + operation + " failed: " + describe(e)
                     + " (HTTP " + e.statusCode() + ", request id " + e.requestId() + ")", e);
         } catch (SdkClientException e) {
             throw new DiscoveryException("Peer discovery (aws): " + operation + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code Code: Message} of an AWS error answer. EC2 answers authentication failures with HTTP 401,
+     * whose body {@link java.net.HttpURLConnection} drops when the request was streamed (every SDK
+     * request is), so the SDK sees neither code nor message: a 401 is then described by what EC2 means
+     * by it.
+     */
+    static String describe(AwsServiceException e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        if (code == null && e.statusCode() == 401) {
+            return "AuthFailure: the access key id is unknown, its secret is wrong, the request was signed for"
+                    + " another region, or this host's clock is off by more than 5 minutes (HTTP 401; the JDK's"
+                    + " HttpURLConnection does not expose the body of a 401 answer, so the code is inferred)";
+        }
+        if (code == null) {
+            return "HTTP " + e.statusCode() + " without an AWS error code";
+        }
+        return code + ": " + message;
     }
 
     private void warnAboutIpNamesOnce() {
