@@ -47,9 +47,12 @@ class PeerDiscoveryLoaderTest {
         DiscoveryException e = assertThrows(DiscoveryException.class,
                 () -> loader.load(backend("zookeeper")));
 
-        assertEquals("config key 'cluster_formation.peer_discovery_backend': 'zookeeper' is not a"
-                + " known peer discovery backend; known types: classic_config (also classic, config)",
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("config key 'cluster_formation.peer_discovery_backend': 'zookeeper' is"
+                + " not a known peer discovery backend; known types: "), e.getMessage());
+        for (String type : java.util.List.of("aws", "classic_config (also classic, config)", "consul", "dns", "etcd",
+                "k8s (also kubernetes)")) {
+            assertTrue(e.getMessage().contains(type), type + " missing from: " + e.getMessage());
+        }
     }
 
     @Test

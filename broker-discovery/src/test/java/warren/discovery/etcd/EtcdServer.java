@@ -71,6 +71,15 @@ public final class EtcdServer implements AutoCloseable {
      * certificates signed by {@code tls}'s CA; plain HTTP when {@code tls} is null.
      */
     public static EtcdServer start(Certificates tls) {
+        return start(tls, freePort());
+    }
+
+    /** A plain-HTTP etcd on a given client port (nodes configured before etcd comes up). */
+    public static EtcdServer startOnPort(int clientPort) {
+        return start(null, clientPort);
+    }
+
+    private static EtcdServer start(Certificates tls, int clientPort) {
         requireBinary(ETCD, "etcd-server");
         Path dir;
         try {
@@ -78,7 +87,6 @@ public final class EtcdServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        int clientPort = freePort();
         int peerPort = freePort();
         int metricsPort = freePort();
         String scheme = tls == null ? "http" : "https";

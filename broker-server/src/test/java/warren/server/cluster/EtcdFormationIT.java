@@ -1,0 +1,146 @@
+package warren.server.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import warren.discovery.etcd.EtcdServer;
+import warren.server.process.NodeProcess;
+
+/**
+ * Three blank node JVMs booted in parallel against a real etcd 3.4 (started here on loopback, stopped by
+ * PID) form ONE cluster: each registers before it discovers, takes the formation lock, joins any running
+ * candidate or else forms, and releases the lock. Also: keys at RabbitMQ's documented path, a clean stop
+ * unregisters, and etcd coming up after the nodes (within the retry budget) still gives one cluster.
+ */
+class EtcdFormationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NODES_PREFIX = "/rabbitmq/discovery/rabbitmq/clusters/default/nodes/";
+
+    @TempDir
+    Path dir;
+
+    private final List<NodeProcess> nodes = new ArrayList<>();
+    private final ExecutorService starter = Executors.newFixedThreadPool(3);
+    private EtcdServer etcd;
+
+    @AfterEach
+    void stopAll() {
+        nodes.forEach(NodeProcess::close);
+        starter.shutdownNow();
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private List<NodeProcess> blankNodes(String endpoint) throws Exception {
+        Path cookie = dir.resolve("cookie");
+        Files.writeString(cookie, "ETCDFORMATIONITCOOKIE");
+        Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
+        List<NodeProcess> out = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            NodeProcess n = new NodeProcess(dir.resolve(name)).sharing(dir.resolve("run-" + name), cookie);
+            n.config("cluster_formation.peer_discovery_backend = etcd\n"
+                    + "cluster_formation.etcd.endpoints.1 = " + endpoint + "\n"
+                    + "cluster_formation.etcd.node_ttl = 5\n"
+                    + "cluster_formation.discovery_retry_limit = 60\n"
+                    + "cluster_formation.discovery_retry_interval = 500\n");
+            nodes.add(n);
+            out.add(n);
+        }
+        return out;
+    }
+
+    private void startInParallel(List<NodeProcess> group) throws Exception {
+        List<Future<NodeProcess>> started = new ArrayList<>();
+        for (NodeProcess n : group) {
+            started.add(starter.submit(() -> n.start()));
+        }
+        for (Future<NodeProcess> f : started) {
+            f.get(180, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void assertOneCluster(List<NodeProcess> group) throws Exception {
+        Set<String> all = new TreeSet<>();
+        group.forEach(n -> all.add(n.nodeName()));
+        ClusterCtl.await("one cluster of " + all + " seen from every node", 60_000, () -> {
+            for (NodeProcess n : group) {
+                try {
+                    JsonNode s = ClusterCtl.status(n);
+                    Set<String> running = new TreeSet<>();
+                    s.get("running_nodes").forEach(r -> running.add(r.asText()));
+                    if (!running.equals(all)) {
+                        return false;
+                    }
+                } catch (Exception | AssertionError e) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        JsonNode first = ClusterCtl.status(group.get(0));
+        for (NodeProcess n : group) {
+            assertEquals(first.get("cluster_id"), ClusterCtl.status(n).get("cluster_id"), n.nodeName());
+            NodeProcess.CtlResult formation = n.warrenctl("formation_status", "--formatter", "json");
+            assertEquals(0, formation.code(), formation.err());
+            assertEquals("formed", JSON.readTree(formation.out()).get("state").asText(), formation.out());
+        }
+    }
+
+    @Test
+    void threeBlankNodesInParallelFormOneClusterRegisteredAtTheDocumentedPath() throws Exception {
+        etcd = EtcdServer.start();
+        List<NodeProcess> group = blankNodes(etcd.endpoint());
+        startInParallel(group);
+        assertOneCluster(group);
+        Set<String> expected = new TreeSet<>();
+        group.forEach(n -> expected.add(NODES_PREFIX + n.nodeName()));
+        assertEquals(expected, new TreeSet<>(etcd.keys(NODES_PREFIX)));
+        for (NodeProcess n : group) {
+            String value = etcd.get(NODES_PREFIX + n.nodeName()).orElseThrow();
+            assertTrue(value.contains("127.0.0.1"), "the node's address is registered: " + value);
+        }
+        NodeProcess leaving = group.get(2);
+        assertTrue(NodeProcess.cleanExit(leaving.stop()), leaving.allLogs());
+        ClusterCtl.await("a clean stop unregisters " + leaving.nodeName(), 10_000,
+                () -> etcd.get(NODES_PREFIX + leaving.nodeName()).isEmpty());
+        assertTrue(leaving.allLogs().contains("Peer discovery: unregistered node " + leaving.nodeName()),
+                "the unregistration is logged");
+    }
+
+    @Test
+    void etcdStartedAfterTheNodesStillGivesOneCluster() throws Exception {
+        int port = NodeProcess.freePort();
+        List<NodeProcess> group = blankNodes("127.0.0.1:" + port);
+        List<Future<NodeProcess>> started = new ArrayList<>();
+        for (NodeProcess n : group) {
+            started.add(starter.submit(() -> n.start()));
+        }
+        for (NodeProcess n : group) {
+            ClusterCtl.await(n.nodeName() + " retries registration while etcd is down", 60_000,
+                    () -> n.allLogs().contains("Will retry after a delay of 500 ms"));
+        }
+        etcd = EtcdServer.startOnPort(port);
+        for (Future<NodeProcess> f : started) {
+            f.get(180, TimeUnit.SECONDS);
+        }
+        assertOneCluster(group);
+    }
+}
