@@ -191,4 +191,15 @@ class ConfigLoaderTest {
         assertTrue(error("heartbeat: 30\n").getMessage().contains("line 1 'heartbeat: 30' is not 'key = value'"));
         assertTrue(error("heartbeat = 30\n= 5\n").getMessage().contains("line 2 '= 5' is not 'key = value' (no key"));
     }
+
+    @Test
+    void discoveryBackendKeysAreKnownAndRejectedRabbitMqKeysSayWhy() throws Exception {
+        load("cluster_formation.peer_discovery_backend = etcd\ncluster_formation.etcd.endpoints.1 = 127.0.0.1:2379\n"
+                + "cluster_formation.consul.svc_tags.1 = a\ncluster_formation.k8s.address_type = hostname\n", Map.of());
+        ConfigError dh = assertThrows(ConfigError.class, () -> load("cluster_formation.etcd.ssl_options.dh = x\n", Map.of()));
+        assertTrue(dh.getMessage().startsWith("config key 'cluster_formation.etcd.ssl_options.dh' in "), dh.getMessage());
+        assertTrue(dh.getMessage().contains("is not supported by Warren: "), dh.getMessage());
+        ConfigError typo = assertThrows(ConfigError.class, () -> load("cluster_formation.etcd.endpoint.1 = h\n", Map.of()));
+        assertTrue(typo.getMessage().contains("is not a known key"), typo.getMessage());
+    }
 }
