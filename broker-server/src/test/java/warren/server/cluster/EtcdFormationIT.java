@@ -19,6 +19,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Map;
+import warren.discovery.DiscoveryLock;
+import warren.discovery.DiscoverySettings;
+import warren.discovery.PeerDiscovery;
+import warren.discovery.PeerDiscoveryLoader;
 import warren.discovery.etcd.EtcdServer;
 import warren.server.process.NodeProcess;
 
@@ -142,5 +147,33 @@ class EtcdFormationIT {
             f.get(180, TimeUnit.SECONDS);
         }
         assertOneCluster(group);
+    }
+
+    @Test
+    void formationStatusNamesTheNodeHoldingTheLockWhileWaiting() throws Exception {
+        etcd = EtcdServer.start();
+        DiscoverySettings holderSettings = new DiscoverySettings("warren@holder", Map.of(
+                "cluster_formation.peer_discovery_backend", "etcd",
+                "cluster_formation.etcd.endpoints.1", etcd.endpoint(),
+                "cluster_formation.etcd.node_ttl", "5"));
+        PeerDiscovery holder = new PeerDiscoveryLoader().load(holderSettings);
+        DiscoveryLock lock = holder.lock(Set.of("warren@holder")).orElseThrow();
+        NodeProcess waiting = blankNodes(etcd.endpoint()).get(0);
+        Future<NodeProcess> started = starter.submit(() -> waiting.start());
+        ClusterCtl.await("formation_status shows the wait for the lock held by warren@holder", 60_000, () -> {
+            NodeProcess.CtlResult r = waiting.warrenctl("formation_status", "--formatter", "json");
+            try {
+                JsonNode s = JSON.readTree(r.out());
+                return r.code() == 0 && s.get("state").asText().equals("waiting_for_lock")
+                        && s.get("lock_holder").asText().equals("warren@holder")
+                        && s.get("summary").asText().contains("held by warren@holder");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        lock.close();
+        started.get(120, TimeUnit.SECONDS);
+        NodeProcess.CtlResult r = waiting.warrenctl("formation_status", "--formatter", "json");
+        assertEquals("formed", JSON.readTree(r.out()).get("state").asText(), r.out());
     }
 }
