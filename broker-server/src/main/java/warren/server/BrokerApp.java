@@ -352,8 +352,8 @@ final class BrokerApp implements AutoCloseable {
         long pause = formation.retry().interval().toMillis();
         for (int attempt = 1; attempt <= attempts; attempt++) {
             ClusterFormation.Anchors anchors = formation.anchors(registry, server.listener().port());
-            String target = anchors.trusted().isEmpty() ? (anchors.others().isEmpty() ? formation.seed()
-                    : anchors.others().keySet().iterator().next()) : anchors.trusted().keySet().iterator().next();
+            String target = java.util.stream.Stream.concat(anchors.trusted().keySet().stream(),
+                    anchors.others().keySet().stream()).findFirst().orElse(formation.seed());
             formationStatus.set(FormationStatus.State.JOINING, "", attempt, attempts, target);
             if (formation.mayForm() || !anchors.isEmpty()) {
                 ClusterSettings cluster = new ClusterSettings(node, bind, port, anchors.all(), cookie, timeouts);

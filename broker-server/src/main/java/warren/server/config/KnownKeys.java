@@ -44,6 +44,8 @@ public final class KnownKeys {
     }
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+    /** The peer discovery backend types on the class path, found once. */
+    private static final java.util.Set<String> BACKEND_TYPES = new java.util.TreeSet<>();
 
     static {
         add("listeners.tcp.default", ValueType.listener());
@@ -114,6 +116,7 @@ public final class KnownKeys {
      */
     private static void addDiscoveryBackends() {
         for (PeerDiscoveryFactory factory : new PeerDiscoveryLoader().factories()) {
+            BACKEND_TYPES.add(factory.type());
             for (String key : factory.configKeys()) {
                 KEYS.putIfAbsent(key, new Key(key, ValueType.string()));
             }
@@ -133,7 +136,7 @@ public final class KnownKeys {
             return Optional.empty();
         }
         String type = key.substring(prefix.length(), dot);
-        return new PeerDiscoveryLoader().knownTypes().contains(type) ? Optional.of(type) : Optional.empty();
+        return BACKEND_TYPES.contains(type) ? Optional.of(type) : Optional.empty();
     }
 
     public static Map<String, Key> all() {
