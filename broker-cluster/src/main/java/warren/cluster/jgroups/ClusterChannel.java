@@ -141,6 +141,11 @@ public final class ClusterChannel implements AutoCloseable {
         return channel;
     }
 
+    /** False once closed (or before it was started). */
+    public boolean isOpen() {
+        return channel.isConnected();
+    }
+
     @Override
     public void close() {
         channel.close();

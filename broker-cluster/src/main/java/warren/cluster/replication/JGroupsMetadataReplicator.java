@@ -41,6 +41,10 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private static final byte MERGE = 2;
     private static final byte PURGE = 3;
     private static final byte STATUS = 4;
+    private static final byte MERGE_ACK = 5;
+    /** How often, and how many times, a healed side offers its state again until every member acknowledged it. */
+    private static final long MERGE_RETRY_MS = 1_000;
+    private static final int MERGE_ATTEMPTS = 30;
 
     /**
      * What a member says of itself: whether its app runs (or is still waiting for peers at a
@@ -66,6 +70,25 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     private final ConcurrentHashMap<String, PeerStatus> statuses = new ConcurrentHashMap<>();
     private volatile PeerStatus ownStatus;
     private final List<Runnable> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The partition merge this node is offering its state for (0: none), and who has not acknowledged it. */
+    private final AtomicLong mergeRounds = new AtomicLong();
+    private volatile long mergeRound;
+    private final java.util.Set<String> mergeUnacknowledged = ConcurrentHashMap.newKeySet();
+    /**
+     * Sends what is answered to a delivered message. Never from JGroups' delivery thread: SEQUENCER
+     * holds a sender until the coordinator's broadcast of its message comes back, and that broadcast
+     * queues behind the delivery the sender would be blocking.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor outbox = new java.util.concurrent.ThreadPoolExecutor(
+            1, 1, 5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "warren-replication-outbox");
+                t.setDaemon(true);
+                return t;
+            });
+
+    {
+        outbox.allowCoreThreadTimeOut(true); // idle between merges: no thread kept per replicator
+    }
 
     public JGroupsMetadataReplicator(String nodeName) {
         this.nodeName = nodeName;
@@ -136,10 +159,25 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         byte type = b.readByte();
         String origin = CommandCodec.str(b);
         if (type == MERGE) {
+            long round = b.readLong();
             List<VersionedRecord> records = CommandCodec.readRecords(b);
             records.forEach(r -> clock.observe(r.version().hlc()));
             if (!origin.equals(nodeName)) {
                 applier.merge(records, origin);
+                if (round != 0) {
+                    outbox.execute(() -> acknowledgeMerge(origin, round));
+                }
+            }
+            return;
+        }
+        if (type == MERGE_ACK) {
+            String target = CommandCodec.str(b);
+            long round = b.readLong();
+            if (target.equals(nodeName) && round == mergeRound) {
+                mergeUnacknowledged.remove(origin);
+                synchronized (mergeUnacknowledged) {
+                    mergeUnacknowledged.notifyAll();
+                }
             }
             return;
         }
@@ -183,6 +221,11 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
     public void onViewChange(List<String> newMembers, boolean merged) {
         members = List.copyOf(newMembers);
         statuses.keySet().retainAll(members); // a departed member's status goes; a returning one announces again
+        if (mergeUnacknowledged.retainAll(members)) { // a departed member will not acknowledge a merge
+            synchronized (mergeUnacknowledged) {
+                mergeUnacknowledged.notifyAll();
+            }
+        }
         LOG.info("cluster members now {}{}", newMembers, merged ? " (partitions merged)" : "");
         try {
             viewListener.accept(members);
@@ -191,14 +234,70 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         }
         statusChanged();
         if (merged) {
-            // Off JGroups' thread: each side of a healed partition offers its whole state (all merge
-            // it) and tells the other side whether it runs (statuses travel with snapshots otherwise).
-            Thread t = new Thread(() -> {
-                broadcastMerge(applier.snapshot());
-                sendStatus();
-            }, "warren-partition-merge");
-            t.setDaemon(true);
-            t.start();
+            offerStateAfterMerge(newMembers);
+        }
+    }
+
+    /**
+     * Off JGroups' thread: each side of a healed partition offers its whole state (all merge it)
+     * and tells the other side whether it runs (statuses travel with snapshots otherwise). A
+     * broadcast sent while the merged view is still being installed can be lost, so the offer is
+     * repeated, with this node's latest state, until every other member of the merged view has
+     * acknowledged merging it, the view changes again, or the attempts run out. Merging is
+     * idempotent: a repeat that brings nothing new changes nothing.
+     */
+    private void offerStateAfterMerge(List<String> view) {
+        long round = mergeRounds.incrementAndGet();
+        mergeUnacknowledged.clear();
+        view.stream().filter(m -> !m.equals(nodeName)).forEach(mergeUnacknowledged::add);
+        mergeRound = round;
+        Thread t = new Thread(() -> {
+            try {
+                for (int attempt = 1; attempt <= MERGE_ATTEMPTS && mergeRound == round && channel.isOpen(); attempt++) {
+                    broadcastMerge(applier.snapshot(), round);
+                    sendStatus();
+                    if (awaitMergeAcknowledged(round)) {
+                        return;
+                    }
+                }
+                if (mergeRound == round && channel.isOpen()) {
+                    LOG.warn("node {}: members {} did not acknowledge this node's definitions after the partition"
+                            + " merge; they get them again at the next merge or restart", nodeName, mergeUnacknowledged);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "warren-partition-merge");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** True once every member asked in {@code round} acknowledged, false after one retry interval. */
+    private boolean awaitMergeAcknowledged(long round) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + MERGE_RETRY_MS;
+        synchronized (mergeUnacknowledged) {
+            while (mergeRound == round && !mergeUnacknowledged.isEmpty()) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                mergeUnacknowledged.wait(left);
+            }
+        }
+        return true;
+    }
+
+    private void acknowledgeMerge(String origin, long round) {
+        byte[] payload = CommandCodec.toBytes(b -> {
+            b.writeByte(MERGE_ACK);
+            CommandCodec.str(b, nodeName);
+            CommandCodec.str(b, origin);
+            b.writeLong(round);
+        });
+        try {
+            channel.broadcast(payload);
+        } catch (ClusterException | RuntimeException e) {
+            LOG.debug("node {} could not acknowledge the definitions of {}: {}", nodeName, origin, e.toString());
         }
     }
 
@@ -271,14 +370,16 @@ public final class JGroupsMetadataReplicator implements MetadataReplicator, Clus
         if (!records.isEmpty()) {
             LOG.info("node {} offers the cluster {} definition records it lacks or has older", nodeName,
                     records.size());
-            broadcastMerge(records);
+            broadcastMerge(records, 0);
         }
     }
 
-    private void broadcastMerge(List<VersionedRecord> records) {
+    /** Broadcasts records for every member to merge; a nonzero round asks them to acknowledge. */
+    private void broadcastMerge(List<VersionedRecord> records, long round) {
         byte[] payload = CommandCodec.toBytes(b -> {
             b.writeByte(MERGE);
             CommandCodec.str(b, nodeName);
+            b.writeLong(round);
             CommandCodec.writeRecords(b, records);
         });
         try {
