@@ -116,6 +116,12 @@ public record ClusterSettings(
                     Duration.ofSeconds(1), Duration.ofSeconds(30));
         }
 
+        /** These timings with another number of JOIN attempts. */
+        public Timeouts withMaxJoinAttempts(int attempts) {
+            return new Timeouts(join, attempts, failureTimeout, heartbeat, verifySuspect, mergeMin, mergeMax, merge,
+                    leave, stateTransfer);
+        }
+
         public static Timeouts fast() {
             return new Timeouts(Duration.ofMillis(1000), 3, Duration.ofSeconds(3), Duration.ofMillis(500),
                     Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofSeconds(3),

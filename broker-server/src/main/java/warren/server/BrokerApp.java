@@ -52,6 +52,8 @@ import warren.server.netty.EventLoops;
 final class BrokerApp implements AutoCloseable {
 
     static final String CLUSTER = "warren";
+    /** JOIN attempts of a formation seed probing candidates that are not known to run a cluster. */
+    private static final int SEED_JOIN_ATTEMPTS = 2;
     private static final Logger LOG = LoggerFactory.getLogger(BrokerApp.class);
     private static final Duration AGREE_TIMEOUT = Duration.ofSeconds(30);
     private static final long STATUS_REPEAT_SECONDS = 5;
@@ -328,6 +330,11 @@ final class BrokerApp implements AutoCloseable {
                 if (recordViews && !closing) {
                     state.recordRunning(view); // the peers seen last, kept for the next start
                 }
+                if (view.size() > 1 && formationStatus.state() == FormationStatus.State.STANDALONE) {
+                    // a node that found no other (a StatefulSet's seed, say) is formed once another joins it
+                    formationStatus.set(FormationStatus.State.FORMED, "member of cluster '" + state.clusterName()
+                            + "', running " + view);
+                }
             });
             opened.start(CLUSTER);
             return opened;
@@ -356,7 +363,13 @@ final class BrokerApp implements AutoCloseable {
                     anchors.others().keySet().stream()).findFirst().orElse(formation.seed());
             formationStatus.set(FormationStatus.State.JOINING, "", attempt, attempts, target);
             if (formation.mayForm() || !anchors.isEmpty()) {
-                ClusterSettings cluster = new ClusterSettings(node, bind, port, anchors.all(), cookie, timeouts);
+                // The seed probes the other candidates only for a cluster one of them may already run, whose
+                // coordinator answers a JOIN at once; blank candidates that are probing too come and go, and
+                // waiting out ten JOIN timeouts for them would only delay the cluster they are all waiting for.
+                ClusterSettings.Timeouts attemptTimeouts = formation.mayForm() && anchors.trusted().isEmpty()
+                        ? timeouts.withMaxJoinAttempts(Math.min(SEED_JOIN_ATTEMPTS, timeouts.maxJoinAttempts()))
+                        : timeouts;
+                ClusterSettings cluster = new ClusterSettings(node, bind, port, anchors.all(), cookie, attemptTimeouts);
                 ClusterChannel attemptChannel;
                 try {
                     attemptChannel = open(cluster, replicator);

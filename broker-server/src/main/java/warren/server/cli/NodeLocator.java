@@ -55,11 +55,13 @@ final class NodeLocator {
             throw new CtlException(ExitCodes.SOFTWARE, "Error: " + e.getMessage());
         }
         String host = NodeNames.host(node);
-        boolean local = isLocal(host);
+        // a node in this machine's registry runs here, whatever host its name gives (a node whose name
+        // names another host alias of this machine, or one of several hosts simulated on loopback)
+        Optional<NodeRegistry.Entry> entry = registry.lookup(node);
+        boolean local = isLocal(host) || entry.isPresent();
         String connectHost;
         int port;
         if (local) {
-            Optional<NodeRegistry.Entry> entry = registry.lookup(node);
             if (entry.isEmpty()) {
                 throw unreachable(List.of(
                         "node registry (" + registry.dir() + ") reports: node '" + prefix(node) + "' not running at all",

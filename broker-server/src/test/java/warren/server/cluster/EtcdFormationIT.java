@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,80 +37,32 @@ class EtcdFormationIT {
     @TempDir
     Path dir;
 
-    private final List<NodeProcess> nodes = new ArrayList<>();
-    private final ExecutorService starter = Executors.newFixedThreadPool(3);
+    private BlankNodes blank;
     private EtcdServer etcd;
 
     @AfterEach
-    void stopAll() {
-        nodes.forEach(NodeProcess::close);
-        starter.shutdownNow();
-        if (etcd != null) {
-            etcd.close();
-        }
+    void stopAll() throws Exception {
+        BlankNodes.closeAll(blank, etcd);
     }
 
     private List<NodeProcess> blankNodes(String endpoint) throws Exception {
-        Path cookie = dir.resolve("cookie");
-        Files.writeString(cookie, "ETCDFORMATIONITCOOKIE");
-        Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
-        List<NodeProcess> out = new ArrayList<>();
+        blank = new BlankNodes(dir, "ETCDFORMATIONITCOOKIE");
         for (String name : List.of("a", "b", "c")) {
-            NodeProcess n = new NodeProcess(dir.resolve(name)).sharing(dir.resolve("run-" + name), cookie);
-            n.config("cluster_formation.peer_discovery_backend = etcd\n"
+            blank.add(name, "cluster_formation.peer_discovery_backend = etcd\n"
                     + "cluster_formation.etcd.endpoints.1 = " + endpoint + "\n"
                     + "cluster_formation.etcd.node_ttl = 5\n"
                     + "cluster_formation.discovery_retry_limit = 60\n"
                     + "cluster_formation.discovery_retry_interval = 500\n");
-            nodes.add(n);
-            out.add(n);
         }
-        return out;
-    }
-
-    private void startInParallel(List<NodeProcess> group) throws Exception {
-        List<Future<NodeProcess>> started = new ArrayList<>();
-        for (NodeProcess n : group) {
-            started.add(starter.submit(() -> n.start()));
-        }
-        for (Future<NodeProcess> f : started) {
-            f.get(180, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void assertOneCluster(List<NodeProcess> group) throws Exception {
-        Set<String> all = new TreeSet<>();
-        group.forEach(n -> all.add(n.nodeName()));
-        ClusterCtl.await("one cluster of " + all + " seen from every node", 60_000, () -> {
-            for (NodeProcess n : group) {
-                try {
-                    JsonNode s = ClusterCtl.status(n);
-                    Set<String> running = new TreeSet<>();
-                    s.get("running_nodes").forEach(r -> running.add(r.asText()));
-                    if (!running.equals(all)) {
-                        return false;
-                    }
-                } catch (Exception | AssertionError e) {
-                    return false;
-                }
-            }
-            return true;
-        });
-        JsonNode first = ClusterCtl.status(group.get(0));
-        for (NodeProcess n : group) {
-            assertEquals(first.get("cluster_id"), ClusterCtl.status(n).get("cluster_id"), n.nodeName());
-            NodeProcess.CtlResult formation = n.warrenctl("formation_status", "--formatter", "json");
-            assertEquals(0, formation.code(), formation.err());
-            assertEquals("formed", JSON.readTree(formation.out()).get("state").asText(), formation.out());
-        }
+        return blank.nodes();
     }
 
     @Test
     void threeBlankNodesInParallelFormOneClusterRegisteredAtTheDocumentedPath() throws Exception {
         etcd = EtcdServer.start();
         List<NodeProcess> group = blankNodes(etcd.endpoint());
-        startInParallel(group);
-        assertOneCluster(group);
+        blank.startInParallel();
+        blank.assertOneCluster();
         Set<String> expected = new TreeSet<>();
         group.forEach(n -> expected.add(NODES_PREFIX + n.nodeName()));
         assertEquals(expected, new TreeSet<>(etcd.keys(NODES_PREFIX)));
@@ -136,7 +84,7 @@ class EtcdFormationIT {
         List<NodeProcess> group = blankNodes("127.0.0.1:" + port);
         List<Future<NodeProcess>> started = new ArrayList<>();
         for (NodeProcess n : group) {
-            started.add(starter.submit(() -> n.start()));
+            started.add(blank.startInBackground(n));
         }
         for (NodeProcess n : group) {
             ClusterCtl.await(n.nodeName() + " retries registration while etcd is down", 60_000,
@@ -146,7 +94,7 @@ class EtcdFormationIT {
         for (Future<NodeProcess> f : started) {
             f.get(180, TimeUnit.SECONDS);
         }
-        assertOneCluster(group);
+        blank.assertOneCluster();
     }
 
     @Test
@@ -159,7 +107,7 @@ class EtcdFormationIT {
         PeerDiscovery holder = new PeerDiscoveryLoader().load(holderSettings);
         DiscoveryLock lock = holder.lock(Set.of("warren@holder")).orElseThrow();
         NodeProcess waiting = blankNodes(etcd.endpoint()).get(0);
-        Future<NodeProcess> started = starter.submit(() -> waiting.start());
+        Future<NodeProcess> started = blank.startInBackground(waiting);
         ClusterCtl.await("formation_status shows the wait for the lock held by warren@holder", 60_000, () -> {
             NodeProcess.CtlResult r = waiting.warrenctl("formation_status", "--formatter", "json");
             try {
@@ -173,7 +121,6 @@ class EtcdFormationIT {
         });
         lock.close();
         started.get(120, TimeUnit.SECONDS);
-        NodeProcess.CtlResult r = waiting.warrenctl("formation_status", "--formatter", "json");
-        assertEquals("formed", JSON.readTree(r.out()).get("state").asText(), r.out());
+        assertEquals("formed", BlankNodes.formationState(waiting));
     }
 }

@@ -43,6 +43,10 @@ public final class NodeProcess implements AutoCloseable {
     private String extraConfig = "";
     private int fixedAmqpPort;
     private List<String> launcher = List.of();
+    private String host = "127.0.0.1";
+    private String fullName;
+    private final Map<String, String> extraEnv = new java.util.LinkedHashMap<>();
+    private final List<String> extraProperties = new ArrayList<>();
 
     public NodeProcess(Path dir, String... jvmOptions) {
         this.dir = dir;
@@ -86,6 +90,66 @@ public final class NodeProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the node as if on its own machine at {@code address} (a 127.0.0.0/8 address other than
+     * 127.0.0.1): AMQP on {@code address:amqpPort}, and the cluster and data-link ports Warren derives
+     * from it (+20000, +40000) on that address too, as peers found by a discovery backend expect;
+     * {@link #commonPort} finds a port free for all of them. Call before the first {@link #start()}.
+     */
+    public NodeProcess host(String address, int amqpPort) {
+        this.host = address;
+        this.fixedAmqpPort = amqpPort;
+        this.distPort = amqpPort + 20000;
+        return this;
+    }
+
+    /** The full node name ({@code prefix@host}) instead of a random bare one; call before the first start. */
+    public NodeProcess named(String nodeName) {
+        this.fullName = nodeName;
+        return this;
+    }
+
+    /** An extra environment variable of the node process (e.g. an AWS SDK endpoint); call before start. */
+    public NodeProcess env(String name, String value) {
+        extraEnv.put(name, value);
+        return this;
+    }
+
+    /** JVM system properties for the node, added to its options (e.g. {@code jdk.net.hosts.file}). */
+    public NodeProcess systemProperty(String name, String value) {
+        extraProperties.add("-D" + name + "=" + value);
+        return this;
+    }
+
+    /**
+     * A port in 10000..25535 that, with +20000 and +40000, can be bound on every one of
+     * {@code addresses}: the AMQP, cluster and link ports of nodes on separate (loopback) hosts.
+     */
+    public static int commonPort(List<String> addresses) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 10000 + ThreadLocalRandom.current().nextInt(15500);
+            if (addresses.stream().allMatch(a -> bindable(a, port) && bindable(a, port + 20000)
+                    && bindable(a, port + 40000))) {
+                return port;
+            }
+        }
+        throw new AssertionError("no port free on all of " + addresses);
+    }
+
+    private static boolean bindable(String address, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(address, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The address the node listens on (127.0.0.1 unless {@link #host} chose another). */
+    public String host() {
+        return host;
+    }
+
     /** The cluster (dist) port: chosen at the first start and kept, so peers can find the node again. */
     public int distPort() {
         return distPort;
@@ -104,7 +168,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public String nodeName() {
-        return bareName + "@" + NodeNames.shortHostname();
+        return fullName != null ? fullName : bareName + "@" + NodeNames.shortHostname();
     }
 
     /** The node's own log file (log.file under WARREN_LOG_BASE). */
@@ -184,7 +248,7 @@ public final class NodeProcess implements AutoCloseable {
             }
             // ready = AMQP accepts and the node registry entry (written last at startup, after the
             // control listener) is there for this PID, so warrenctl -n finds it
-            if (accepts(amqpPort) && registered(p.pid())) {
+            if (accepts(host, amqpPort) && registered(p.pid())) {
                 return this;
             }
             p.waitFor(50, TimeUnit.MILLISECONDS);
@@ -217,10 +281,11 @@ public final class NodeProcess implements AutoCloseable {
         }
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
-        Files.writeString(conf, "listeners.tcp.default = 127.0.0.1:" + amqpPort + "\n" + extraConfig);
+        Files.writeString(conf, "listeners.tcp.default = " + host + ":" + amqpPort + "\n" + extraConfig);
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        cmd.addAll(extraProperties);
         if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
             cmd.add("-XX:+UseG1GC"); // unless the caller chose a collector
         }
@@ -233,7 +298,7 @@ public final class NodeProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("WARREN_"));
         env.put("HOME", dir.toString());
-        env.put("WARREN_NODENAME", bareName);
+        env.put("WARREN_NODENAME", fullName != null ? fullName : bareName);
         env.put("WARREN_NODE_PORT", String.valueOf(amqpPort));
         env.put("WARREN_CTL_PORT", String.valueOf(controlPort));
         env.put("WARREN_DIST_PORT", String.valueOf(distPort));
@@ -242,6 +307,7 @@ public final class NodeProcess implements AutoCloseable {
         env.put("WARREN_COOKIE_FILE", cookieFile.toString());
         env.put("WARREN_RUN_DIR", runDir.toString());
         env.put("WARREN_CONFIG_FILE", conf.toString());
+        env.putAll(extraEnv);
         process = pb.start();
         return process;
     }
@@ -315,7 +381,7 @@ public final class NodeProcess implements AutoCloseable {
 
     public ConnectionFactory factory() {
         ConnectionFactory f = new ConnectionFactory();
-        f.setHost("127.0.0.1");
+        f.setHost(host);
         f.setPort(amqpPort);
         f.setAutomaticRecoveryEnabled(false);
         f.setTopologyRecoveryEnabled(false);
@@ -368,9 +434,9 @@ public final class NodeProcess implements AutoCloseable {
                 .map(e -> e.pid() == pid).orElse(false);
     }
 
-    private static boolean accepts(int port) {
+    private static boolean accepts(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(host, port), 200);
             return true;
         } catch (IOException e) {
             return false;
