@@ -357,11 +357,17 @@ final class BrokerApp implements AutoCloseable {
         NodeRegistry registry = new NodeRegistry(server.runDir());
         int attempts = formation.retry().maxAttempts();
         long pause = formation.retry().interval().toMillis();
+        String refusal = null;
+        String refusedBy = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             ClusterFormation.Anchors anchors = formation.anchors(registry, server.listener().port());
             String target = java.util.stream.Stream.concat(anchors.trusted().keySet().stream(),
                     anchors.others().keySet().stream()).findFirst().orElse(formation.seed());
-            formationStatus.set(FormationStatus.State.JOINING, "", attempt, attempts, target);
+            if (refusal != null) { // shown until an attempt succeeds: the operator's answer to "why didn't it join?"
+                formationStatus.set(FormationStatus.State.REFUSED, refusal, attempt, attempts, refusedBy);
+            } else {
+                formationStatus.set(FormationStatus.State.JOINING, "", attempt, attempts, target);
+            }
             if (formation.mayForm() || !anchors.isEmpty()) {
                 // The seed probes the other candidates only for a cluster one of them may already run, whose
                 // coordinator answers a JOIN at once; blank candidates that are probing too come and go, and
@@ -375,8 +381,11 @@ final class BrokerApp implements AutoCloseable {
                     attemptChannel = open(cluster, replicator);
                 } catch (IllegalStateException e) {
                     if (e.getCause() instanceof ClusterJoinRefusedException) {
-                        formationStatus.set(FormationStatus.State.REFUSED, e.getMessage(), attempt, attempts, target);
-                        throw e;
+                        // as RabbitMQ treats a peer that refuses the cookie: not joinable now; retried, since the
+                        // peer may be the one with the wrong cookie (or version) and be restarted with the right one
+                        refusal = e.getMessage();
+                        refusedBy = target;
+                        formationStatus.set(FormationStatus.State.REFUSED, refusal, attempt, attempts, refusedBy);
                     }
                     LOG.warn("Could not auto-cluster with node {}: {}", target, e.getMessage());
                     attemptChannel = null;
@@ -402,7 +411,13 @@ final class BrokerApp implements AutoCloseable {
                 Thread.sleep(pause);
             }
         }
-        throw formation.gaveUp(attempts);
+        IllegalStateException gaveUp = formation.gaveUp(attempts);
+        if (refusal != null) {
+            formationStatus.set(FormationStatus.State.REFUSED, refusal, attempts, attempts, refusedBy);
+            throw new IllegalStateException(gaveUp.getMessage() + ". The last refusal, by " + refusedBy + ": " + refusal,
+                    gaveUp);
+        }
+        throw gaveUp;
     }
 
     /** Whether a joined view of several nodes brought the cluster's identity (bounded wait for the state transfer). */

@@ -84,7 +84,7 @@ class ClassicConfigFormationIT {
         assertFalse(logs.contains("formed a new cluster"), "a non-seed must never form a cluster:\n" + logs);
     }
 
-    private void bootRound(int round) throws Exception {
+    void bootRound(int round) throws Exception {
         Path dir = root.resolve("round-" + round);
         Files.createDirectories(dir);
         Path cookie = dir.resolve("cookie");

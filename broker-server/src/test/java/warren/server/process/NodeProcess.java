@@ -42,6 +42,7 @@ public final class NodeProcess implements AutoCloseable {
     private Path cookieFile;
     private String extraConfig = "";
     private int fixedAmqpPort;
+    private int fixedControlPort;
     private List<String> launcher = List.of();
     private String host = "127.0.0.1";
     private String fullName;
@@ -92,14 +93,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * Runs the node as if on its own machine at {@code address} (a 127.0.0.0/8 address other than
-     * 127.0.0.1): AMQP on {@code address:amqpPort}, and the cluster and data-link ports Warren derives
-     * from it (+20000, +40000) on that address too, as peers found by a discovery backend expect;
+     * 127.0.0.1): AMQP on {@code address:amqpPort}, and the cluster, control and data-link ports Warren
+     * derives from it (+20000, +30000, +40000) on that address too, as peers found by a discovery
+     * backend (and {@code warrenctl discover_peers}) expect;
      * {@link #commonPort} finds a port free for all of them. Call before the first {@link #start()}.
      */
     public NodeProcess host(String address, int amqpPort) {
         this.host = address;
         this.fixedAmqpPort = amqpPort;
         this.distPort = amqpPort + 20000;
+        this.fixedControlPort = amqpPort + 30000;
         return this;
     }
 
@@ -122,14 +125,14 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * A port in 10000..25535 that, with +20000 and +40000, can be bound on every one of
+     * A port in 10000..25535 that, with +20000, +30000 and +40000, can be bound on every one of
      * {@code addresses}: the AMQP, cluster and link ports of nodes on separate (loopback) hosts.
      */
     public static int commonPort(List<String> addresses) {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 10000 + ThreadLocalRandom.current().nextInt(15500);
             if (addresses.stream().allMatch(a -> bindable(a, port) && bindable(a, port + 20000)
-                    && bindable(a, port + 40000))) {
+                    && bindable(a, port + 30000) && bindable(a, port + 40000))) {
                 return port;
             }
         }
@@ -275,13 +278,14 @@ public final class NodeProcess implements AutoCloseable {
         }
         starts++;
         amqpPort = fixedAmqpPort > 0 ? fixedAmqpPort : freePort();
-        controlPort = freePort();
+        controlPort = fixedControlPort > 0 ? fixedControlPort : freePort();
         if (distPort == 0) {
             distPort = freePort();
         }
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
-        Files.writeString(conf, "listeners.tcp.default = " + host + ":" + amqpPort + "\n" + extraConfig);
+        Files.writeString(conf, "listeners.tcp.default = " + host + ":" + amqpPort + "\n"
+                + (fixedControlPort > 0 ? "control.tcp.ip = " + host + "\n" : "") + extraConfig);
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
