@@ -104,6 +104,7 @@ public final class BrokerDaemon implements AutoCloseable {
             startApp();
             started.push(this::stopApp);
             register();
+            NodeCleanup.start(this, app.discovery().isPresent()).ifPresent(started::push);
 
             startedAt = Instant.now();
             readiness.set(Readiness.State.RUNNING, null);
