@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import warren.discovery.ConfigWarnings;
 import warren.discovery.DiscoveredPeers;
 import warren.discovery.DiscoveryException;
 import warren.discovery.DiscoveryLock;
@@ -70,13 +71,13 @@ public final class ConsulDiscovery implements PeerDiscovery {
                 this.settings);
         this.retryPolicy = RetryPolicy.from(settings);
         if (this.settings.svcAddrUseNodename && !this.settings.svcAddrAuto) {
-            LOG.warn("Peer discovery Consul: {} can be used only if {} is true; its value will be ignored",
-                    ConsulSettings.SVC_ADDR_USE_NODENAME, ConsulSettings.SVC_ADDR_AUTO);
+            ConfigWarnings.warnOnce(LOG, "Peer discovery Consul: " + ConsulSettings.SVC_ADDR_USE_NODENAME
+                    + " can be used only if " + ConsulSettings.SVC_ADDR_AUTO + " is true; its value will be ignored");
         }
         this.settings.deregisterAfterSeconds.ifPresent(s -> {
             if (s < 60) {
-                LOG.warn("Peer discovery Consul: {} = {} is below Consul's minimum of 60 seconds; Consul will use 60",
-                        ConsulSettings.DEREGISTER_AFTER, s);
+                ConfigWarnings.warnOnce(LOG, "Peer discovery Consul: " + ConsulSettings.DEREGISTER_AFTER + " = " + s
+                        + " is below Consul's minimum of 60 seconds; Consul will use 60");
             }
         });
     }

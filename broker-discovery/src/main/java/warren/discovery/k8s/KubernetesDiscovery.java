@@ -42,6 +42,6 @@ abstract sealed class KubernetesDiscovery implements PeerDiscovery
 
     final void warn(Logger log, String message) {
         warnings.add(message);
-        log.warn(message);
+        warren.discovery.ConfigWarnings.warnOnce(log, message);
     }
 }

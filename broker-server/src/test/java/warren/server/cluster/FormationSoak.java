@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestFactory;
  *     -Dwarren.soak.rounds=50 [-Dwarren.soak.backends=dns,etcd,...]
  * </pre>
  *
- * The summary also goes to {@code broker-server/target/formation-soak.txt}.
+ * Rounds go round-robin over the backends; the summary is rewritten to
+ * {@code broker-server/target/formation-soak.txt} after every round, so a soak cut short keeps its counts.
  */
 class FormationSoak {
 
@@ -89,13 +90,16 @@ class FormationSoak {
         List<String> backends = only.isBlank() ? List.copyOf(SCENARIOS.keySet()) : Arrays.asList(only.split(","));
         List<DynamicTest> tests = new ArrayList<>();
         for (String backend : backends) {
-            Round round = SCENARIOS.get(backend.trim());
-            if (round == null) {
+            if (!SCENARIOS.containsKey(backend.trim())) {
                 throw new IllegalArgumentException("-Dwarren.soak.backends: unknown '" + backend + "'; known: "
                         + SCENARIOS.keySet());
             }
-            for (int i = 1; i <= ROUNDS; i++) {
-                int n = i;
+        }
+        // round by round across the backends, so a soak cut short has a comparable count for each
+        for (int i = 1; i <= ROUNDS; i++) {
+            int n = i;
+            for (String backend : backends) {
+                Round round = SCENARIOS.get(backend.trim());
                 tests.add(DynamicTest.dynamicTest(backend + " round " + n, () -> runRound(backend.trim(), n, round)));
             }
         }
@@ -115,11 +119,11 @@ class FormationSoak {
             throw e;
         } finally {
             deleteTree(dir);
+            summary(); // after every round: a soak cut short keeps its results
         }
     }
 
-    @AfterAll
-    static void summary() throws IOException {
+    static synchronized void summary() throws IOException {
         StringBuilder b = new StringBuilder();
         for (String backend : SCENARIOS.keySet()) {
             List<Double> ok = PASSED.getOrDefault(backend, List.of());
@@ -133,10 +137,14 @@ class FormationSoak {
                     ok.size() + bad.size(), ok.size(), bad.size(), mean, max));
             bad.forEach(f -> b.append("    ").append(f).append('\n'));
         }
-        System.out.print("FormationSoak summary:\n" + b);
         Path out = Path.of("target", "formation-soak.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, b.toString());
+    }
+
+    @AfterAll
+    static void printSummary() throws IOException {
+        System.out.print("FormationSoak summary:\n" + Files.readString(Path.of("target", "formation-soak.txt")));
     }
 
     private static void deleteTree(Path dir) throws IOException {
