@@ -92,6 +92,13 @@ final class NodeCleanup implements AutoCloseable {
                     e.getMessage());
             return List.of();
         }
+        if (listed.nodes().size() <= 1 && app.discovery().get().backend().designatedSeed(listed).isPresent()) {
+            // k8s StatefulSet mode names only the seed, not the members: every other member would look unknown
+            warren.discovery.ConfigWarnings.warnOnce(LOG, "Peer discovery: node cleanup skipped: the "
+                    + app.discovery().get().backend().type() + " backend lists only the seed node, not the cluster's"
+                    + " members, so it cannot tell which members are gone");
+            return List.of();
+        }
         List<String> unknown = unreachable.stream().filter(n -> !listed.contains(n)).toList();
         if (unknown.isEmpty()) {
             LOG.debug("Peer discovery: all unreachable nodes are still registered with the discovery backend {}",
