@@ -113,12 +113,19 @@ class FormationSoak {
             round.run(dir);
             PASSED.computeIfAbsent(backend, b -> new java.util.concurrent.CopyOnWriteArrayList<>())
                     .add((System.nanoTime() - began) / 1e9);
+            deleteTree(dir);
         } catch (Exception | AssertionError e) {
+            // the round's directory (node logs, configs) is kept for the post-mortem; the full error is appended
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             FAILED.computeIfAbsent(backend, b -> new java.util.concurrent.CopyOnWriteArrayList<>())
-                    .add("round " + n + ": " + e.getMessage().lines().findFirst().orElse(""));
+                    .add("round " + n + ": " + first + " (kept " + dir + ")");
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            Files.writeString(Path.of("target", "formation-soak-failures.txt"), "=== " + backend + " round " + n
+                    + " (" + dir + ")\n" + trace + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
             throw e;
         } finally {
-            deleteTree(dir);
             summary(); // after every round: a soak cut short keeps its results
         }
     }
