@@ -220,7 +220,11 @@ final class BrokerApp implements AutoCloseable {
                     + "WARREN_DIST_PORT is reachable and that both nodes use the same cookie, then run "
                     + "'warrenctl start_app' again (the join stays pending), or 'warrenctl reset' to give it up");
         }
-        if (formation != null && channel.members().size() > 1) {
+        // A joiner takes the cluster's identity from the state transfer (or from the seed agreeing it moments
+        // later). The node that may form (the seed, the lock holder) never waits for it: an existing cluster's
+        // identity came with the state transfer, and otherwise it is the founder, even when blank candidates
+        // joined its new view before it got here; waiting would leave all of them waiting.
+        if (formation != null && channel.members().size() > 1 && !formation.mayForm()) {
             awaitClusterIdentity(node);
         }
         if (state.clusterId() == null) {
