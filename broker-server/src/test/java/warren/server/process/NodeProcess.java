@@ -38,6 +38,7 @@ public final class NodeProcess implements AutoCloseable {
     private int controlPort;
     private int starts;
     private int distPort;
+    private int linkPort;
     private Path runDir;
     private Path cookieFile;
     private String extraConfig = "";
@@ -281,6 +282,7 @@ public final class NodeProcess implements AutoCloseable {
         controlPort = fixedControlPort > 0 ? fixedControlPort : freePort();
         if (distPort == 0) {
             distPort = freePort();
+            linkPort = freePort();
         }
         Files.createDirectories(dir);
         Path conf = dir.resolve("warren.conf");
@@ -306,6 +308,9 @@ public final class NodeProcess implements AutoCloseable {
         env.put("WARREN_NODE_PORT", String.valueOf(amqpPort));
         env.put("WARREN_CTL_PORT", String.valueOf(controlPort));
         env.put("WARREN_DIST_PORT", String.valueOf(distPort));
+        if (linkPort > 0) { // else host(): Warren's derived layout
+            env.put("WARREN_LINK_PORT", String.valueOf(linkPort));
+        }
         env.put("WARREN_DATA_DIR", dataDir().toString());
         env.put("WARREN_LOG_BASE", logBase().toString());
         env.put("WARREN_COOKIE_FILE", cookieFile.toString());
@@ -447,9 +452,30 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port free on 127.0.0.1, chosen below the kernel's ephemeral range (ip_local_port_range, 32768 and up
+     * by default). A port the kernel hands out (bind to port 0) would be free now, but any loopback
+     * connection made before the node binds it — an HTTP request to etcd, a JGroups client socket, another
+     * test's traffic — may take it as its local port meanwhile, and the node then fails with eaddrinuse.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        int low = 20000;
+        int high = Math.min(ephemeralLow(), 65536) - 1;
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = low + ThreadLocalRandom.current().nextInt(Math.max(1, high - low));
+            if (bindable("127.0.0.1", port)) {
+                return port;
+            }
+        }
+        throw new IOException("no free port in " + low + ".." + high + " on 127.0.0.1");
+    }
+
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 }
