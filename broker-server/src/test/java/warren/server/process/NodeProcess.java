@@ -453,29 +453,20 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * A port free on 127.0.0.1, chosen below the kernel's ephemeral range (ip_local_port_range, 32768 and up
-     * by default). A port the kernel hands out (bind to port 0) would be free now, but any loopback
-     * connection made before the node binds it — an HTTP request to etcd, a JGroups client socket, another
-     * test's traffic — may take it as its local port meanwhile, and the node then fails with eaddrinuse.
+     * A port free on 127.0.0.1, chosen in 20000..32767, below Linux's default ephemeral range
+     * (ip_local_port_range starts at 32768). A port the kernel hands out (bind to port 0) would be free
+     * now, but any loopback connection made before the node binds it — an HTTP request to etcd, a JGroups
+     * client socket, another test's traffic — may take it as its local port meanwhile, and the node then
+     * fails with eaddrinuse. (The range is fixed: reading /proc/sys/net/ipv4/ip_local_port_range from Java
+     * under gVisor returns one byte.)
      */
     public static int freePort() throws IOException {
-        int low = 20000;
-        int high = Math.min(ephemeralLow(), 65536) - 1;
         for (int attempt = 0; attempt < 500; attempt++) {
-            int port = low + ThreadLocalRandom.current().nextInt(Math.max(1, high - low));
+            int port = 20000 + ThreadLocalRandom.current().nextInt(12768);
             if (bindable("127.0.0.1", port)) {
                 return port;
             }
         }
-        throw new IOException("no free port in " + low + ".." + high + " on 127.0.0.1");
-    }
-
-    private static int ephemeralLow() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            return Integer.parseInt(range.split("\\s+")[0]);
-        } catch (IOException | RuntimeException e) {
-            return 32768;
-        }
+        throw new IOException("no free port in 20000..32767 on 127.0.0.1");
     }
 }
