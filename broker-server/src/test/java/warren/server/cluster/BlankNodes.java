@@ -54,6 +54,29 @@ final class BlankNodes implements AutoCloseable {
         return add(key, config).named(nodeName).host(address, port);
     }
 
+    /**
+     * One blank node per name, each on its address (same port layout), with a classic_config list of
+     * all of them ({@code warren@<name>}), a hosts file that maps the names, and the given retry limit
+     * (500 ms apart).
+     */
+    List<NodeProcess> addClassicHosts(List<String> names, List<String> addresses, int retryLimit) throws Exception {
+        Path hosts = Hosts.file(dir, names, addresses);
+        int port = NodeProcess.commonPort(addresses);
+        StringBuilder config = new StringBuilder("cluster_formation.peer_discovery_backend = classic_config\n");
+        for (int i = 0; i < names.size(); i++) {
+            config.append("cluster_formation.classic_config.nodes.").append(i + 1).append(" = warren@")
+                    .append(names.get(i)).append('\n');
+        }
+        config.append("cluster_formation.discovery_retry_limit = ").append(retryLimit).append('\n')
+                .append("cluster_formation.discovery_retry_interval = 500\n");
+        List<NodeProcess> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.add(addHost(names.get(i), "warren@" + names.get(i), addresses.get(i), port, config.toString())
+                    .systemProperty("jdk.net.hosts.file", hosts.toString()));
+        }
+        return out;
+    }
+
     List<NodeProcess> nodes() {
         return nodes;
     }

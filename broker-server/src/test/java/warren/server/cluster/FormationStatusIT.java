@@ -110,19 +110,8 @@ class FormationStatusIT {
 
     @Test
     void discoverPeersOfAFormedClusterShowsEveryPeerReachableAndCompatible() throws Exception {
-        Path hosts = Hosts.file(dir, NAMES, HOSTS);
-        int port = NodeProcess.commonPort(HOSTS);
         blank = new BlankNodes(dir, "FORMATIONSTATUSITCOOKIE");
-        for (int i = 0; i < 3; i++) {
-            blank.addHost(NAMES.get(i), "warren@" + NAMES.get(i), HOSTS.get(i), port,
-                    "cluster_formation.peer_discovery_backend = classic_config\n"
-                            + "cluster_formation.classic_config.nodes.1 = warren@cc-a\n"
-                            + "cluster_formation.classic_config.nodes.2 = warren@cc-b\n"
-                            + "cluster_formation.classic_config.nodes.3 = warren@cc-c\n"
-                            + "cluster_formation.discovery_retry_limit = 60\n"
-                            + "cluster_formation.discovery_retry_interval = 500\n")
-                    .systemProperty("jdk.net.hosts.file", hosts.toString());
-        }
+        blank.addClassicHosts(NAMES, HOSTS, 60);
         blank.startInParallel();
         blank.assertOneCluster();
         NodeProcess.CtlResult peers = blank.nodes().get(2).warrenctl("discover_peers", "--formatter", "json");
