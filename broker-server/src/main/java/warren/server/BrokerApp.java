@@ -416,8 +416,7 @@ final class BrokerApp implements AutoCloseable {
             }
         }
         IllegalStateException gaveUp = formation.gaveUp(attempts);
-        if (refusal != null) {
-            formationStatus.set(FormationStatus.State.REFUSED, refusal, attempts, attempts, refusedBy);
+        if (refusal != null) { // formation_status still says REFUSED: set when the last attempt began
             throw new IllegalStateException(gaveUp.getMessage() + ". The last refusal, by " + refusedBy + ": " + refusal,
                     gaveUp);
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warren.cluster.membership.ClusterState;
+import warren.discovery.ConfigWarnings;
 import warren.discovery.DiscoveredPeers;
 import warren.discovery.DiscoveryException;
 
@@ -47,10 +48,10 @@ final class NodeCleanup implements AutoCloseable {
 
     /** Starts the periodic check when peer discovery is configured and a node_cleanup key is set. */
     static Optional<NodeCleanup> start(BrokerDaemon daemon, boolean discoveryConfigured) {
-        Map<String, Object> values = daemon.config().values();
         if (!discoveryConfigured) {
             return Optional.empty();
         }
+        Map<String, Object> values = daemon.config().values();
         if (!values.containsKey(INTERVAL_KEY) && !values.containsKey(WARN_ONLY_KEY)) {
             LOG.info("Peer discovery: node cleanup is disabled");
             return Optional.empty();
@@ -73,7 +74,8 @@ final class NodeCleanup implements AutoCloseable {
     /** One check: the members warned about or removed. */
     List<String> check() {
         BrokerApp app = daemon.app();
-        if (app == null || app.discovery().isEmpty()) {
+        Discovery discovery = app == null ? null : app.discovery().orElse(null);
+        if (discovery == null) {
             return List.of(); // the app is stopped: nothing to compare
         }
         LOG.debug("Peer discovery: checking for partitioned nodes to clean up.");
@@ -86,23 +88,23 @@ final class NodeCleanup implements AutoCloseable {
         }
         DiscoveredPeers listed;
         try {
-            listed = app.discovery().get().backend().discover();
+            listed = discovery.backend().discover();
         } catch (DiscoveryException e) {
             LOG.warn("Peer discovery: node cleanup skipped this check, the backend could not be asked: {}",
                     e.getMessage());
             return List.of();
         }
-        if (listed.nodes().size() <= 1 && app.discovery().get().backend().designatedSeed(listed).isPresent()) {
+        if (listed.nodes().size() <= 1 && discovery.backend().designatedSeed(listed).isPresent()) {
             // k8s StatefulSet mode names only the seed, not the members: every other member would look unknown
-            warren.discovery.ConfigWarnings.warnOnce(LOG, "Peer discovery: node cleanup skipped: the "
-                    + app.discovery().get().backend().type() + " backend lists only the seed node, not the cluster's"
+            ConfigWarnings.warnOnce(LOG, "Peer discovery: node cleanup skipped: the "
+                    + discovery.backend().type() + " backend lists only the seed node, not the cluster's"
                     + " members, so it cannot tell which members are gone");
             return List.of();
         }
         List<String> unknown = unreachable.stream().filter(n -> !listed.contains(n)).toList();
         if (unknown.isEmpty()) {
             LOG.debug("Peer discovery: all unreachable nodes are still registered with the discovery backend {}",
-                    app.discovery().get().backend().type());
+                    discovery.backend().type());
             return List.of();
         }
         for (String node : unknown) {

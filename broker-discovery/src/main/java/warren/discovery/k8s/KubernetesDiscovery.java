@@ -3,6 +3,7 @@ package warren.discovery.k8s;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
+import warren.discovery.ConfigWarnings;
 import warren.discovery.DiscoverySettings;
 import warren.discovery.NodeType;
 import warren.discovery.PeerDiscovery;
@@ -42,6 +43,6 @@ abstract sealed class KubernetesDiscovery implements PeerDiscovery
 
     final void warn(Logger log, String message) {
         warnings.add(message);
-        warren.discovery.ConfigWarnings.warnOnce(log, message);
+        ConfigWarnings.warnOnce(log, message);
     }
 }
